@@ -1,0 +1,86 @@
+"""The practice catalogue: reads practices.toml, the one description of every practice."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+CATALOGUE_FILE = Path(__file__).with_name("practices.toml")
+LEVELS = ("required", "recommended")
+
+
+@dataclass(frozen=True)
+class Practice:
+    id: str
+    stage: int
+    level: str
+    title: str
+    why: str
+    fix: str
+    section: str
+    points: int
+
+    @property
+    def required(self) -> bool:
+        return self.level == "required"
+
+
+@dataclass(frozen=True)
+class Stage:
+    number: int
+    title: str
+    question: str
+    notebook: str
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    stages: tuple[Stage, ...]
+    practices: tuple[Practice, ...]
+
+    def practice(self, practice_id: str) -> Practice:
+        for practice in self.practices:
+            if practice.id == practice_id:
+                return practice
+        raise KeyError(f"no practice with id {practice_id!r} in {CATALOGUE_FILE.name}")
+
+    def stage(self, number: int) -> Stage:
+        for stage in self.stages:
+            if stage.number == number:
+                return stage
+        raise KeyError(f"no stage {number} in {CATALOGUE_FILE.name}")
+
+    def up_to(self, stage: int) -> list[Practice]:
+        """Grading is cumulative: stage N checks every practice of stages 1..N."""
+        return [p for p in self.practices if p.stage <= stage]
+
+    def of_stage(self, stage: int) -> list[Practice]:
+        return [p for p in self.practices if p.stage == stage]
+
+
+def _validate(catalogue: Catalogue) -> None:
+    seen: set[str] = set()
+    numbers = {s.number for s in catalogue.stages}
+    for p in catalogue.practices:
+        if p.id in seen:
+            raise ValueError(f"{CATALOGUE_FILE.name}: practice {p.id!r} is listed twice")
+        seen.add(p.id)
+        if p.level not in LEVELS:
+            raise ValueError(f"{CATALOGUE_FILE.name}: {p.id}: level must be one of {LEVELS}")
+        if p.stage not in numbers:
+            raise ValueError(f"{CATALOGUE_FILE.name}: {p.id}: unknown stage {p.stage}")
+        if p.points < 0 or not p.fix or not p.why or not p.title:
+            raise ValueError(f"{CATALOGUE_FILE.name}: {p.id}: title, why and fix are required")
+
+
+@cache
+def load() -> Catalogue:
+    data = tomllib.loads(CATALOGUE_FILE.read_text(encoding="utf-8"))
+    catalogue = Catalogue(
+        stages=tuple(Stage(**s) for s in data["stage"]),
+        practices=tuple(Practice(**p) for p in data["practice"]),
+    )
+    _validate(catalogue)
+    return catalogue

@@ -1,0 +1,93 @@
+"""Grading a build context: build once, run each practice's check, collect the report."""
+
+from __future__ import annotations
+
+import traceback
+from pathlib import Path
+from typing import Callable
+
+from . import catalogue as catalogue_module
+from .checks import CHECKS
+from .checks.base import Outcome, errored
+from .dockerfile import DockerfileError
+from .engine import Session, connect, ensure_buildx, registry_reachable
+from .grading import Grading
+from .report import Report, Result
+from .workspace import build_context
+
+
+def implemented_stages() -> list[int]:
+    """Stages whose every practice has a check (grading is cumulative, so a prefix of 1..7)."""
+    cat = catalogue_module.load()
+    stages = []
+    for stage in sorted(s.number for s in cat.stages):
+        if not all(p.id in CHECKS for p in cat.of_stage(stage)):
+            break
+        stages.append(stage)
+    return stages
+
+
+class StageNotAvailable(Exception):
+    pass
+
+
+def _result(practice, outcome: Outcome) -> Result:
+    hint = "" if outcome.status == "pass" else (outcome.fix or practice.fix)
+    return Result(practice.id, practice.stage, practice.level, outcome.status, outcome.message, outcome.line,
+                  hint, practice.points if outcome.status == "pass" else 0, practice.points, practice.title,
+                  outcome.details)
+
+
+def grade(path: Path, stage: int | None = None, on_step: Callable[[str], None] | None = None,
+          client=None, build_timeout: int | None = None) -> Report:
+    """Grade `path` up to `stage` (default: every stage that has graders). Raises EngineUnavailable,
+    WorkspaceError or StageNotAvailable for environment and usage errors."""
+    available = implemented_stages()
+    if stage is None:
+        stage = available[-1]
+    if stage not in available:
+        raise StageNotAvailable(f"stage {stage} has no graders yet (this version grades stages "
+                                f"{available[0]}-{available[-1]})")
+    client = client or connect()
+    ensure_buildx()
+    practices = catalogue_module.load().up_to(stage)
+    offline = not registry_reachable()
+    with build_context(Path(path), offline) as context:
+        session = Session(client)
+        try:
+            options = {"build_timeout": build_timeout} if build_timeout else {}
+            g = Grading(context, session, on_step, **options)
+            outcomes = _run_checks(g, practices)
+            lines = g.dockerfile_text_lines()
+        finally:
+            session.close()
+    report = Report(stage, context.label, [_result(p, outcomes[p.id]) for p in practices], g.metrics,
+                    context.notes + ([g.lint.problem] if "lint" in g.__dict__ and g.lint.problem else []), lines)
+    return report
+
+
+def _run_checks(g: Grading, practices) -> dict[str, Outcome]:
+    outcomes: dict[str, Outcome] = {}
+    try:
+        g.dockerfile
+    except DockerfileError as exc:
+        for p in practices:
+            outcomes[p.id] = errored(f"Not checked: {exc}")
+        outcomes["image-builds"] = Outcome("fail", str(exc), "A Dockerfile BuildKit can parse.")
+        return outcomes
+    outcomes["image-builds"] = CHECKS["image-builds"](g)
+    if outcomes["image-builds"].status != "pass":
+        for p in practices:
+            if p.id != "image-builds":
+                outcomes[p.id] = errored("Not checked: the image did not build (see image-builds).")
+        return outcomes
+    g.base_image  # records base_image_bytes
+    for p in practices:
+        if p.id in outcomes:
+            continue
+        try:
+            outcomes[p.id] = CHECKS[p.id](g)
+        except Exception as exc:  # a grader bug must not hide the other results
+            outcomes[p.id] = errored(f"The check itself failed ({type(exc).__name__}: {exc}); please report this.",
+                                     details=traceback.format_exc().splitlines()[-6:])
+    return outcomes
