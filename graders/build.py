@@ -127,6 +127,8 @@ def build(
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
     thread.join(timeout=10)
+    if proc.stdout is not None:
+        proc.stdout.close()
     seconds = time.monotonic() - started
     lines = list(log)
 

@@ -118,11 +118,14 @@ POLICY_RC_D = "#!/bin/sh\n# Services do not start during `docker build`.\nexit 1
 class BaseImageError(Exception):
     """A base image could not be made: which step failed, why, and what to do."""
 
-    def __init__(self, step: str, reason: str, hint: str | None = None) -> None:
+    def __init__(
+        self, step: str, reason: str, hint: str | None = None, *, during: str | None = None
+    ) -> None:
         self.step = step
         self.reason = reason
         self.hint = hint
-        message = f"{step} failed: {reason}"
+        self.during = during  # what the step was doing when it failed, e.g. "downloading packages"
+        message = f"{step} failed" + (f" while {during}" if during else "") + f": {reason}"
         if hint:
             message += f" -- {hint}"
         super().__init__(message)
@@ -210,10 +213,12 @@ def _debian_family() -> bool:
 
 class _Display:
     """One live line: the current step, its latest detail (e.g. mmdebstrap's "I: ..." lines) and
-    the time spent; finished steps of a build or pull are printed above it."""
+    the time spent; finished steps of a build or pull are printed above it. When the console is
+    not a terminal (CI logs, pytest), only the finished steps and warnings are printed."""
 
     def __init__(self, console: Console) -> None:
         self.console = console
+        self._live = console.is_terminal
         self._progress = Progress(
             SpinnerColumn(),
             TextColumn("[bold]{task.fields[step]}[/]"),
@@ -225,11 +230,13 @@ class _Display:
         self._task = self._progress.add_task("", step="", total=None)
 
     def __enter__(self) -> _Display:
-        self._progress.start()
+        if self._live:
+            self._progress.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._progress.stop()
+        if self._live:
+            self._progress.stop()
 
     def step(self, step: str, detail: str = "") -> None:
         self._progress.reset(self._task)  # the elapsed time is this step's
@@ -318,13 +325,28 @@ def _pull(client: docker.DockerClient, tag: str, show: Callable[[str], None]) ->
 # The stand-in.
 
 
+@dataclass
+class _RunResult:
+    status: int
+    tail: list[str]  # the last output lines
+    phase: str  # the last "I: ..." line before the first "E: ..." line, without "I: " and "..."
+    errors: list[str]  # the "E: ..." lines
+
+    def why(self) -> str:
+        shown = self.errors[:3] if self.errors else self.tail[-6:]
+        return f"exit status {self.status}: " + " | ".join(shown)
+
+
 def _run_streamed(
     argv: Sequence[str], show: Callable[[str], None], env: dict[str, str] | None = None
-) -> tuple[int, list[str], str]:
-    """Run argv, passing each output line to show(); return (exit status, last lines, last "I:" line)."""
+) -> _RunResult:
+    """Run argv, passing each output line to show()."""
     tail: collections.deque[str] = collections.deque(maxlen=8)
     phase = ""
-    proc = subprocess.Popen(
+    errors: list[str] = []
+    # Leaving the `with` waits for the child: an interrupt reaches it too (same process group),
+    # and it gets to clean up its chroot before we remove our temporary directory.
+    with subprocess.Popen(
         argv,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -332,21 +354,19 @@ def _run_streamed(
         text=True,
         errors="replace",
         env=env,
-    )
-    try:
+    ) as proc:
         assert proc.stdout is not None
         for raw in proc.stdout:
             line = raw.rstrip()
             if not line:
                 continue
             tail.append(line)
-            if line.startswith("I: "):
+            if line.startswith("E: "):
+                errors.append(line)
+            elif line.startswith("I: ") and not errors:
                 phase = line[3:].rstrip(".").strip()
             show(line)
-    finally:
-        # An interrupt reaches the child too (same process group): let it clean up its chroot.
-        status = proc.wait()
-    return status, list(tail), phase
+    return _RunResult(proc.returncode, list(tail), phase, errors)
 
 
 def _ensure_mmdebstrap(display: _Display) -> str:
@@ -375,11 +395,11 @@ def _ensure_mmdebstrap(display: _Display) -> str:
         ("installing mmdebstrap (apt-get install)", ["apt-get", "install", "-y", "-q", "mmdebstrap"]),
     ):
         display.step(step)
-        status, tail, _ = _run_streamed(argv, display.detail, env=env)
-        if status != 0:
+        result = _run_streamed(argv, display.detail, env=env)
+        if result.status != 0:
             raise BaseImageError(
                 step,
-                f"exit status {status}: {' | '.join(tail[-4:])}",
+                result.why(),
                 "check the machine's apt sources and network, then run `python -m graders images` again",
             )
     found = shutil.which("mmdebstrap")
@@ -527,13 +547,13 @@ def _build_stand_in(
         ]
         display.step("building the stand-in with mmdebstrap", f"Debian {SUITE} from {mirror}")
         started = time.monotonic()
-        status, tail, phase = _run_streamed(argv, display.detail)
-        if status != 0:
-            where = f" while {phase}" if phase else ""
+        result = _run_streamed(argv, display.detail)
+        if result.status != 0:
             raise BaseImageError(
-                f"mmdebstrap{where}",
-                f"exit status {status}: {' | '.join(tail[-6:])}",
-                _mmdebstrap_hint(phase, mirror, security),
+                "mmdebstrap",
+                result.why(),
+                _mmdebstrap_hint(result.phase, mirror, security),
+                during=result.phase or None,
             )
         python_version = version_file.read_text().strip() if version_file.exists() else ""
         if not re.fullmatch(re.escape(PYTHON_SERIES) + r"\.\d+", python_version):
@@ -621,7 +641,7 @@ def _connect() -> docker.DockerClient:
     try:
         client = docker.from_env()
         client.ping()
-    except docker.errors.DockerException as exc:
+    except (docker.errors.DockerException, requests.exceptions.RequestException) as exc:
         raise BaseImageError(
             "connecting to the Docker engine",
             _first_line(exc),

@@ -23,6 +23,7 @@ def http_status(url: str, timeout: float = 2.0) -> tuple[int | None, str | None]
         with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 (loopback only)
             return response.status, None
     except urllib.error.HTTPError as exc:
+        exc.close()
         return exc.code, f"HTTP {exc.code}"
     except (urllib.error.URLError, ConnectionError, TimeoutError, OSError) as exc:
         reason = getattr(exc, "reason", exc)

@@ -95,7 +95,11 @@ def serves_on_run(g: Grading) -> Outcome:
     command = g.config.get("Entrypoint") or []
     command = (command or []) + (g.config.get("Cmd") or [])
     fix = None
-    if command in (["python3"], ["python"], []):
+    loopback = [l for l in listeners or [] if l.address.startswith("127.") or l.address == "::1"]
+    if loopback and not any(l.all_interfaces for l in listeners or []):
+        fix = (f"The server listens on {loopback[0].address}:{loopback[0].port}, which inside a container is "
+               "reachable only from the container itself: bind all interfaces (0.0.0.0).")
+    elif command in (["python3"], ["python"], []):
         fix = ("The image's command is still the base image's (an interactive Python that exits at once): "
                "set a CMD that starts the app's server.")
     return failed(

@@ -1,0 +1,53 @@
+# The course's two entry points (README.md):
+#   make lab    set everything up, then open JupyterLab on the first notebook
+#   make test   set everything up, then run the whole test suite against the real engine
+# Set-up is idempotent: a venv from requirements.txt, a Docker engine that answers (provisioned
+# on a bare Debian machine as root), the base images, the notebooks generated from their text.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.requirements-installed
+NOTEBOOK_SOURCES := $(sort $(wildcard notebooks/[0-9]*.py))
+PYTEST_ARGS ?=
+
+.PHONY: lab test setup venv engine images notebooks grade clean-engine help
+
+help:
+	@echo "make lab     set up, then open JupyterLab on notebooks/00-setup.ipynb"
+	@echo "make test    set up, then run the test suite (builds real images)"
+	@echo "make setup   venv + engine + base images + notebooks, nothing else"
+	@echo "make grade STAGE=N   grade exercises/ up to stage N"
+
+setup: venv engine images notebooks
+
+venv: $(STAMP)
+
+$(STAMP): requirements.txt
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+	  { echo "error: Python 3.11 or newer is needed as '$(PYTHON)' (make PYTHON=python3.12 ...)"; exit 2; }
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || \
+	  { echo "error: '$(PYTHON) -m venv' failed: install your Python's venv module (Debian/Ubuntu: apt-get install python3-venv)"; exit 2; }
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+engine:
+	@bash scripts/ensure-engine.sh
+
+images: venv engine
+	@$(PY) -m graders images
+
+notebooks: venv
+	@$(VENV)/bin/jupytext --quiet --sync $(NOTEBOOK_SOURCES)
+
+lab: setup
+	$(VENV)/bin/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root,) notebooks/00-setup.ipynb
+
+test: setup
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+grade: venv engine images
+	$(PY) -m graders check $(if $(STAGE),--stage $(STAGE),) exercises
+
+clean-engine: venv
+	$(PY) -m graders cleanup
