@@ -49,7 +49,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_images(args: argparse.Namespace) -> int:
     from . import images
 
-    return images.main([])
+    return images.main(["--offline"] if args.offline else [])
 
 
 def cmd_start(args: argparse.Namespace) -> int:
@@ -109,6 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.set_defaults(func=cmd_check)
 
     images = sub.add_parser("images", help="make sure the base images exist (pull, or build offline stand-ins)")
+    images.add_argument("--offline", action="store_true", help="do not try the registry; build stand-ins")
     images.set_defaults(func=cmd_images)
 
     start = sub.add_parser("start", help="put the workspace at the start of stage N (your files are backed up first)")

@@ -9,14 +9,16 @@
   missing tag.
 
 The stand-in behaves like the official `python:3.13-slim-trixie` where the course's checks and a
-learner's Dockerfile can tell: the same tags, `LANG`/`PATH`/`PYTHON_VERSION` and `CMD`, `python`
-and `pip` on PATH (and /usr/local/bin/python3 like the official image), no EXTERNALLY-MANAGED
-marker so `pip install` works as root, `python -m venv`, apt sources for trixie, trixie-updates
-and trixie-security with the package lists emptied, and the apt/dpkg settings Debian's official
-images ship (debuerreotype's docker-clean, slim path excludes, ...), so an `apt-get` layer has the
-same size as on the real image. It carries STANDIN_LABEL saying it is a stand-in, and it trusts the
-build host's extra CA certificates (/usr/local/share/ca-certificates), so `pip install` works
-behind a TLS-intercepting proxy.
+learner's Dockerfile can tell: the same tags, `LANG`/`PATH`/`PYTHON_VERSION` and `CMD`; `python`
+and `pip` in /usr/local/bin; no EXTERNALLY-MANAGED marker, so `pip install` (and
+`pip install --upgrade pip`) works as root; `python -m venv`; apt sources for trixie,
+trixie-updates and trixie-security with the package lists emptied; and the apt/dpkg settings of
+Debian's official images (debuerreotype's docker-clean, slim path excludes, ...), so a learner's
+`apt-get` layer grows about as much as on the real image. It carries STANDIN_LABEL saying it is a
+stand-in, and trusts the build host's extra CA certificates (/usr/local/share/ca-certificates), so
+`pip install` works behind a TLS-intercepting proxy.
+
+Labels are inherited: every image built FROM the stand-in carries STANDIN_LABEL too.
 """
 
 from __future__ import annotations
@@ -52,17 +54,23 @@ DESCRIPTION_LABEL = "org.opencontainers.image.description"
 
 SUITE = "trixie"
 PYTHON_SERIES = "3.13"
+# Not python3-pip: Debian's pip package refuses to upgrade itself ("Cannot uninstall pip ...
+# The package was installed by debian"), so `RUN pip install --upgrade pip` (and `... wheel`,
+# which python3-pip pulls in) would fail where it works on the official image. pip is installed
+# instead from the wheel Debian ships for venvs (python3-pip-whl) into /usr/local, as a normal
+# pip-managed distribution with /usr/local/bin/pip, pip3 and pip3.13, like the official image.
 PACKAGES = (
     "python3",
-    "python3-pip",
     "python3-venv",
+    "python3-pip-whl",
     "python-is-python3",
     "ca-certificates",
     "netbase",
     "tzdata",
 )
-# The brief's PATH. (The official image's is "/usr/local/bin:" followed by this; both put
-# /usr/local/bin before /usr/bin, which is what matters for `python` and `pip`.)
+# Docker's default PATH. (The official image's is "/usr/local/bin:" followed by this, from
+# `ENV PATH /usr/local/bin:$PATH`; both find /usr/local/bin before /usr/bin, which is what
+# matters for `python` and `pip`.)
 IMAGE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 DEFAULT_MIRROR = "http://deb.debian.org/debian"
 HOST_CA_DIR = Path("/usr/local/share/ca-certificates")
@@ -221,7 +229,7 @@ class _Display:
         self._live = console.is_terminal
         self._progress = Progress(
             SpinnerColumn(),
-            TextColumn("[bold]{task.fields[step]}[/]"),
+            TextColumn("[bold]{task.fields[step]}[/]:"),
             TextColumn("{task.description}"),
             TimeElapsedColumn(),
             console=console,
@@ -315,7 +323,11 @@ def _pull(client: docker.DockerClient, tag: str, show: Callable[[str], None]) ->
     except docker.errors.APIError as exc:
         raise _PullFailed(exc.explanation or _first_line(exc)) from None
     except requests.exceptions.RequestException as exc:
-        raise _PullFailed(f"no answer within {PULL_STALL_SECONDS} s ({type(exc).__name__})") from None
+        # A stalled stream surfaces as ReadTimeout, or as ConnectionError wrapping urllib3's
+        # ReadTimeoutError when it stalls mid-stream.
+        if isinstance(exc, requests.exceptions.Timeout) or "timed out" in str(exc).lower():
+            raise _PullFailed(f"the engine reported nothing for {PULL_STALL_SECONDS} s") from None
+        raise _PullFailed(_first_line(exc)) from None
     finally:
         if response is not None:
             response.close()
@@ -449,6 +461,9 @@ def _customize_hook(
         'rm -f "$root"/var/cache/apt/*.bin "$root"/var/cache/apt/archives/*.deb',
         'echo "I: customize: pip installs as root like the official image (no EXTERNALLY-MANAGED)"',
         'rm -f "$root"/usr/lib/python3*/EXTERNALLY-MANAGED',
+        'wheel=$(cd "$root" && ls usr/share/python-wheels/pip-*.whl | head -n 1)',
+        'chroot "$root" python3 "/$wheel/pip" install --no-index --no-cache-dir'
+        ' --disable-pip-version-check --root-user-action=ignore --quiet "/$wheel"',
         'ln -sf /usr/bin/python3 "$root/usr/local/bin/python3"',
         'ln -sf python3 "$root/usr/local/bin/python"',
         "# Docker provides these at run time; the build host's must not stay in the image.",
@@ -547,7 +562,12 @@ def _build_stand_in(
         ]
         display.step("building the stand-in with mmdebstrap", f"Debian {SUITE} from {mirror}")
         started = time.monotonic()
-        result = _run_streamed(argv, display.detail)
+
+        def show(line: str) -> None:  # mmdebstrap's status lines; the rest is in the error tail
+            if line[:3] in ("I: ", "W: ", "E: "):
+                display.detail(line)
+
+        result = _run_streamed(argv, show)
         if result.status != 0:
             raise BaseImageError(
                 "mmdebstrap",
