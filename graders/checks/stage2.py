@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import posixpath
 import re
 import shlex
 
@@ -14,9 +15,19 @@ from .base import Outcome, check, errored, failed, passed
 
 APP_PACKAGE = "shortlinks"
 ROOT_NAMES = ("", "root", "0")
-SECRET_NAME = re.compile(r"PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|CREDENTIAL|AUTH", re.I)
+# Secret-looking names, judged by their words (API_TOKEN yes; TOKENIZERS_PARALLELISM, AUTHOR no).
+SECRET_WORDS = {"PASSWORD", "PASSWD", "PASS", "SECRET", "SECRETS", "TOKEN", "CREDENTIAL", "CREDENTIALS", "APIKEY",
+                "AUTH"}
+SECRET_PAIRS = {("API", "KEY"), ("ACCESS", "KEY"), ("PRIVATE", "KEY")}
 # A name that points at a secret rather than holding one (SECRET_KEY_FILE=/run/secrets/key) is fine.
-REFERENCE_SUFFIXES = ("_FILE", "_PATH", "_DIR", "_NAME", "_ENV", "_VAR")
+REFERENCE_WORDS = {"FILE", "PATH", "DIR", "NAME", "ENV", "VAR", "URL_FILE"}
+
+
+def looks_secret(name: str) -> bool:
+    words = [w for w in re.split(r"[_\W]+", name.upper()) if w]
+    if not words or words[-1] in REFERENCE_WORDS:
+        return False
+    return bool(SECRET_WORDS.intersection(words)) or any(pair in SECRET_PAIRS for pair in zip(words, words[1:]))
 
 
 def _user_part(user: str) -> str:
@@ -86,9 +97,8 @@ print(json.dumps({"uid": os.getuid(), "roots": list(dict.fromkeys(roots)), "work
 @check("code-not-writable")
 def code_not_writable(g: Grading) -> Outcome:
     served = g.serving
-    chown = next((i for i in g.dockerfile.final_instructions() if i.cmd in ("COPY", "ADD") and i.flag("chown")), None)
     user_instr = g.last("USER")
-    line = chown.line if chown else (user_instr.line if user_instr else g.final_from_line)
+    line = user_instr.line if user_instr else g.final_from_line
     if not served.running:
         return errored("The container is not running, so the runtime user's rights could not be checked "
                        "(see serves-on-run).")
@@ -99,13 +109,30 @@ def code_not_writable(g: Grading) -> Outcome:
     if not report["roots"]:
         return errored(f"The app's package `{APP_PACKAGE}` is not importable in the image.")
     if report["writable"]:
+        chown = _chown_copy_into(g, report["writable"], report["workdir"])
         why = " (COPY --chown hands the code to the runtime user)" if chown else ""
+        line = chown.line if chown else line
         return failed(f"The runtime user (UID {report['uid']}) can write {len(report['writable'])}+ paths of the "
                       f"app's code or installed packages{why}, e.g. {', '.join(report['writable'][:3])}.",
                       "Code and installed packages not writable by the runtime user (only a data directory is).",
                       line, details=report["writable"])
     return passed(f"The runtime user (UID {report['uid']}) can write none of {report['checked']} code and package "
                   f"paths checked ({', '.join(report['roots'][:2])}...).")
+
+
+def _chown_copy_into(g: Grading, paths: list[str], workdir: str) -> Instruction | None:
+    """The COPY/ADD --chown to a non-root owner whose destination holds one of `paths`, if any."""
+    current = "/"
+    for instr in g.dockerfile.final_instructions():
+        if instr.cmd == "WORKDIR":
+            current = posixpath.normpath(posixpath.join(current, " ".join(instr.args)))
+        owner = instr.flag("chown") if instr.cmd in ("COPY", "ADD") else None
+        if not owner or _user_part(owner) in ROOT_NAMES or len(instr.args) < 2:
+            continue
+        destination = posixpath.normpath(posixpath.join(current, expand(instr.args[-1], g.dockerfile.variables_at(instr))))
+        if any(p == destination or p.startswith(destination.rstrip("/") + "/") for p in paths):
+            return instr
+    return None
 
 
 @check("no-secrets-in-image")
@@ -147,7 +174,7 @@ def _line_of_step(g: Grading, created_by: str | None) -> int | None:
 def secret_assignments(instr: Instruction) -> list[tuple[str, str]]:
     found = []
     for key, value in key_values(instr):
-        if value and SECRET_NAME.search(key) and not key.upper().endswith(REFERENCE_SUFFIXES):
+        if value and looks_secret(key):
             found.append((key, value))
     return found
 
@@ -159,13 +186,14 @@ def no_secret_env(g: Grading) -> Outcome:
             assignments = secret_assignments(instr)
             if assignments:
                 key, _value = assignments[0]
-                where = "the image config" if instr.cmd == "ENV" else "the image history"
-                return failed(f"`{instr.cmd} {key}=…` gives a secret-looking name a value; it is stored in {where}.",
+                where = ("it is stored in the image config" if instr.cmd == "ENV" else
+                         "it is in the Dockerfile and the build cache, and in the image history of every RUN that uses it")
+                return failed(f"`{instr.cmd} {key}=…` gives a secret-looking name a value: {where}.",
                               "No ENV/ARG with a secret-looking name (PASSWORD, SECRET, TOKEN, KEY...) carries a value "
                               "(hadolint DL3064).", instr.line)
     for entry in g.config.get("Env") or []:
         key, _, value = entry.partition("=")
-        if value and SECRET_NAME.search(key) and not key.upper().endswith(REFERENCE_SUFFIXES):
+        if value and looks_secret(key):
             return failed(f"The image's environment sets {key} (a secret-looking name) to a value.",
                           "No secret values in the image's environment.", g.final_from_line,
                           fix="It may come from the base image or a build argument: unset it and supply it at run time.")
@@ -233,6 +261,9 @@ def runs_hardened(g: Grading) -> Outcome:
     if served.answer.ok:
         return passed(f"Serves with a read-only root filesystem, tmpfs /tmp, no capabilities and no-new-privileges "
                       f"(200 after {served.answer.seconds:.1f} s).")
-    return failed(f"Hardened (read-only root, tmpfs /tmp, cap_drop ALL, no-new-privileges): {served.answer.problem}.",
-                  "The app still serves GET /healthz when hardened.", g.start_line,
-                  details=[f"container log: {l}" for l in served.logs()])
+    logs = served.logs()
+    cause = next((l for l in reversed(logs) if re.search(r"read-only file system|permission denied|error", l, re.I)), None)
+    said = f" The log says: {cause.strip()}" if cause else ""
+    return failed(f"Hardened (read-only root, tmpfs /tmp, cap_drop ALL, no-new-privileges): {served.answer.problem}."
+                  f"{said}", "The app still serves GET /healthz when hardened.", g.start_line,
+                  details=[f"container log: {l}" for l in logs])
