@@ -69,6 +69,17 @@ def _parse_failure(log: list[str]) -> tuple[str | None, str | None, int | None]:
     return error, step, line
 
 
+def _cancel(proc: subprocess.Popen) -> None:
+    """Stop the buildx client; dropping the client cancels the build in the daemon ("The build is
+    canceled if the client drops the connection", Engine API)."""
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
 def build(
     context: Path,
     dockerfile: Path,
@@ -118,14 +129,10 @@ def build(
         proc.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
         timed_out = True
-        # Dropping the client cancels the build in the daemon ("The build is canceled if the
-        # client drops the connection", Engine API).
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+        _cancel(proc)
+    except BaseException:  # Ctrl-C, a notebook's interrupted kernel: do not leave the build running
+        _cancel(proc)
+        raise
     thread.join(timeout=10)
     if proc.stdout is not None:
         proc.stdout.close()
