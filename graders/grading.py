@@ -19,6 +19,13 @@ from .workspace import BuildContext
 DEFAULT_APP_PORT = 8000   # the sample app's port (exercises/README.md)
 SERVE_LIMIT = 30.0        # serves-on-run: seconds to the first 200 from /healthz
 HEALTH_PATH = "/healthz"
+# runs-hardened: a read-only root filesystem, a small tmpfs /tmp, no capabilities, no privilege gain.
+HARDENED_RUN = {
+    "read_only": True,
+    "tmpfs": {"/tmp": "rw,nosuid,nodev,size=64m"},
+    "cap_drop": ["ALL"],
+    "security_opt": ["no-new-privileges"],
+}
 
 
 @dataclass

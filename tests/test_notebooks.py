@@ -75,7 +75,7 @@ def test_budgets_fit_the_course_plan():
     assert sum(planned.values()) <= course.COURSE_MINUTES
     budgets = {p.stem: course.notebook_budget(p) for p in SOURCES}
     for name, budget in budgets.items():
-        assert name in planned, f"{name} is not in the course plan (graders/notebook.py PLAN_MINUTES)"
+        assert name in planned, f"{name} is not in the course plan (graders/notebook/plan.py PLAN_MINUTES)"
         assert budget == planned[name], f"{name} declares {budget} min, the plan gives it {planned[name]}"
     assert sum(budgets.values()) <= course.COURSE_MINUTES
 

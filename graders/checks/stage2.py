@@ -9,7 +9,7 @@ import shlex
 
 from .. import layers, probes
 from ..dockerfile import Instruction, expand, key_values
-from ..grading import Grading
+from ..grading import HARDENED_RUN, Grading
 from ..workspace import SENTINEL
 from .base import Outcome, check, errored, failed, passed
 
@@ -256,8 +256,7 @@ def os_security_updates(g: Grading) -> Outcome:
 
 @check("runs-hardened")
 def runs_hardened(g: Grading) -> Outcome:
-    served = g.run_app("hardened", read_only=True, tmpfs={"/tmp": "rw,nosuid,nodev,size=64m"},
-                       cap_drop=["ALL"], security_opt=["no-new-privileges"])
+    served = g.run_app("hardened", **HARDENED_RUN)
     if served.answer.ok:
         return passed(f"Serves with a read-only root filesystem, tmpfs /tmp, no capabilities and no-new-privileges "
                       f"(200 after {served.answer.seconds:.1f} s).")

@@ -1,0 +1,43 @@
+"""What the course notebooks import (`from graders import notebook as course`).
+
+The notebooks keep their code cells short; the plumbing lives in one module per job:
+
+- `lab`: `Lab`, a labelled grading Session for a notebook's demos: builds real images with
+  BuildKit (never from `exercises/`), runs them, looks inside them, removes all of it in `close()`;
+  `built`: the image it returns (`Built`, its layers, `short_step`); `running`: the container
+  (`Running`, its probes, `HARDENED`).
+- `check_cell`: `check(stage)`, the check cell: grades the workspace with the real graders and
+  shows the report inline.
+- `catalogue_cells`: `practices(stage)`, `hints(stage)`, `required_points(stage)`, read from the
+  catalogue (graders/practices.toml), never restated by hand.
+- `dockerfile_cells`: `show_dockerfile()`, `hadolint()`.
+- `machine_checks`: `setup_checks()` / `show_checks()`, notebook 00's look at the learner's machine.
+- `plan`: the course plan (`PLAN_MINUTES`, `show_plan()`) and the readers of a notebook's
+  objectives and time budget that the test suite shares.
+- `pictures`: `plot_layers()`, `plot_secrets()`, drawn from what was just measured.
+- `display`: showing text, HTML and rich output without writing to stderr, the progress line
+  updated in place, `mb()`.
+
+This file only re-exports the names the notebooks and tests/test_notebooks.py use.
+"""
+
+from ..workspace import REPO_ROOT as ROOT
+from ..workspace import SENTINEL
+from .built import short_step
+from .catalogue_cells import hints, practices, required_points
+from .check_cell import WORKSPACE_ENV, check
+from .display import mb
+from .dockerfile_cells import hadolint, show_dockerfile
+from .lab import SESSION_ENV, Lab
+from .machine_checks import setup_checks, show_checks
+from .pictures import plot_layers, plot_secrets
+from .plan import (COURSE_MINUTES, NOTEBOOKS, PLAN_MINUTES, notebook_budget, notebook_has_objectives,
+                   planned_notebooks, show_plan)
+from .running import HARDENED
+
+__all__ = [
+    "COURSE_MINUTES", "HARDENED", "NOTEBOOKS", "PLAN_MINUTES", "ROOT", "SENTINEL", "SESSION_ENV", "WORKSPACE_ENV",
+    "Lab", "check", "hadolint", "hints", "mb", "notebook_budget", "notebook_has_objectives", "plot_layers",
+    "plot_secrets", "planned_notebooks", "practices", "required_points", "setup_checks", "short_step",
+    "show_checks", "show_dockerfile", "show_plan",
+]
