@@ -43,8 +43,12 @@ def grade(path: Path, stage: int | None = None, on_step: Callable[[str], None] |
     """Grade `path` up to `stage` (default: every stage that has graders). Raises EngineUnavailable,
     WorkspaceError or StageNotAvailable for environment and usage errors."""
     available = implemented_stages()
+    later = [s.number for s in catalogue_module.load().stages if s.number > available[-1]]
+    notes = []
     if stage is None:
         stage = available[-1]
+        if later:
+            notes.append(f"stages {later[0]}-{later[-1]} have no graders yet; graded stages {available[0]}-{stage}")
     if stage not in available:
         raise StageNotAvailable(f"stage {stage} has no graders yet (this version grades stages "
                                 f"{available[0]}-{available[-1]})")
@@ -62,7 +66,8 @@ def grade(path: Path, stage: int | None = None, on_step: Callable[[str], None] |
         finally:
             session.close()
     report = Report(stage, context.label, [_result(p, outcomes[p.id]) for p in practices], g.metrics,
-                    context.notes + ([g.lint.problem] if "lint" in g.__dict__ and g.lint.problem else []), lines)
+                    notes + context.notes + ([g.lint.problem] if "lint" in g.__dict__ and g.lint.problem else []),
+                    lines)
     return report
 
 

@@ -95,3 +95,13 @@ def test_practices_lists_the_catalogue():
     assert result.returncode == 0
     for practice in catalogue.load().practices:
         assert f"`{practice.id}`" in result.stdout
+
+
+@pytest.mark.docker
+def test_without_stage_every_graded_stage_gets_a_scorecard(docker_client, base_images):
+    """No --stage: every stage that has graders is graded, with a stage-by-practice scorecard,
+    and the report says which stages have no graders yet."""
+    result = check("solutions/stage2")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Scorecard" in result.stdout
+    assert "have no graders yet" in result.stdout
