@@ -116,9 +116,9 @@ def exposes_port(g: Grading) -> Outcome:
     served = g.serving
     listeners = probes.listening_sockets(served.container) if served.running else None
     if not exposed:
-        where = (", ".join(f"{l.address}:{l.port}" for l in listeners) or "nothing yet") if listeners is not None \
-            else "unknown: the container is not running"
-        return failed(f"The image exposes no port (the app listens on {where}).",
+        where = (f"the app listens on {', '.join(f'{l.address}:{l.port}' for l in listeners) or 'nothing yet'}"
+                 if listeners is not None else "the app's port could not be observed: the container is not running")
+        return failed(f"The image exposes no port ({where}).",
                       "EXPOSE naming the port the app listens on.", g.start_line)
     if listeners is None:
         return errored(f"EXPOSE {', '.join(map(str, exposed))}, but the container is not running, so the port the app "
