@@ -20,14 +20,13 @@ comment saying why it exists.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
 from graders import catalogue, lint
 from graders.engine import registry_reachable
 
-FIXTURES = Path(__file__).parent / "fixtures" / "practices"
+from mutations import FIXTURES, dockerfile_text, fixture_path
 DEFECT_MARKER = "# DEFECT:"
 
 PRACTICES = {p.id: p for p in catalogue.load().up_to(2)}
@@ -132,14 +131,14 @@ GOOD_PARAMS = [pytest.param(name, id=name, marks=_marks(name)) for name in GOOD]
 
 def defect_line(name: str) -> int:
     """The 1-based line of the instruction right after the fixture's `# DEFECT:` comment."""
-    lines = (FIXTURES / name / "Dockerfile").read_text(encoding="utf-8").splitlines()
+    lines = dockerfile_text(name).splitlines()
     marker = next(n for n, text in enumerate(lines) if text.startswith(DEFECT_MARKER))
     return marker + 2
 
 
 def grade_bad(graded, name: str):
     practice, _allowed, _reason = BAD[name]
-    return graded(FIXTURES / name, PRACTICES[practice].stage)
+    return graded(fixture_path(name), PRACTICES[practice].stage)
 
 
 def describe(report) -> str:
@@ -179,12 +178,13 @@ def test_tables_name_real_practices_and_explain_exceptions():
 
 def test_fixture_directories_match_the_tables():
     """Every fixture on disk is in a table (none forgotten), named fails-/passes- for what it
-    shows, with a Dockerfile opening with a comment that names it and says why it exists;
+    shows, with a Dockerfile (written, or generated from a mutation of solution 2) opening with a
+    comment that names it and says why it exists;
     bad ones carry exactly one DEFECT marker, good ones none."""
     on_disk = {p.name for p in FIXTURES.iterdir() if p.is_dir()}
     assert on_disk == set(BAD) | set(GOOD)
     for name in on_disk:
-        text = (FIXTURES / name / "Dockerfile").read_text(encoding="utf-8")
+        text = dockerfile_text(name)
         header = []
         for line in text.splitlines():
             if not line.startswith("#"):
@@ -245,7 +245,7 @@ def test_copy_not_add_falls_back_to_the_graders_reading(graded):
     """hadolint cannot parse this Dockerfile; copy-not-add still catches the ADD and says
     that the grader's own reading, not hadolint, found it."""
     name = "fails-copy-not-add-hadolint-cannot-parse"
-    assert not lint.run(FIXTURES / name / "Dockerfile").parsed
+    assert not lint.run(fixture_path(name) / "Dockerfile").parsed
     report = grade_bad(graded, name)
     assert "grader's own reading" in report.result("copy-not-add").message
     assert any("hadolint cannot parse" in note for note in report.notes)
@@ -282,7 +282,7 @@ def test_exposes_port_reports_only_the_apps_sockets(graded, name):
 def test_good_fixture_passes_every_required_practice(graded, name):
     """Correct but unusual Dockerfiles must not fail a required practice: a false failure
     there fails the learner's stage."""
-    report = graded(FIXTURES / name, 2)
+    report = graded(fixture_path(name), 2)
     assert [r.id for r in report.required_failures] == [], describe(report)
 
 
@@ -291,7 +291,7 @@ def test_good_fixture_passes_every_required_practice(graded, name):
 def test_good_fixture_passes_what_it_demonstrates(graded, name):
     """Each good fixture passes the practices it is the example for, and every other one too,
     except a recommended practice it fails by design; nothing is `error`."""
-    report = graded(FIXTURES / name, 2)
+    report = graded(fixture_path(name), 2)
     by_design = FAILS_BY_DESIGN.get(name, {})
     statuses = {r.id: r.status for r in report.results}
     assert all(statuses[p] == "pass" for p in GOOD[name]), describe(report)
@@ -303,7 +303,7 @@ def test_chown_pattern_fails_only_the_recommended_practice_and_says_why(graded):
     """`COPY --chown=app:app` is what most tutorials teach: it passes every required practice,
     but code-not-writable fails, naming --chown and pointing at that COPY."""
     name = "passes-required-chown-app-code"
-    report = graded(FIXTURES / name, 2)
+    report = graded(fixture_path(name), 2)
     result = report.result("code-not-writable")
     assert (result.level, result.status) == ("recommended", "fail")
     assert "--chown" in result.message
@@ -317,10 +317,10 @@ def test_syntax_directive_is_neutralised_offline_and_heredocs_are_read(graded):
     heredoc RUNs build, hadolint's parse failure falls back to the grader's own reading, and
     the apt commands inside a heredoc count for os-security-updates."""
     name = "passes-heredoc-syntax-directive"
-    lines = (FIXTURES / name / "Dockerfile").read_text(encoding="utf-8").splitlines()
+    lines = dockerfile_text(name).splitlines()
     assert lines[0] == "# syntax=docker/dockerfile:1"
-    assert not lint.run(FIXTURES / name / "Dockerfile").parsed
-    report = graded(FIXTURES / name, 2)
+    assert not lint.run(fixture_path(name) / "Dockerfile").parsed
+    report = graded(fixture_path(name), 2)
     neutralised = any("`# syntax=` line was neutralised" in note for note in report.notes)
     assert neutralised == (not registry_reachable())
     assert "grader's own reading" in report.result("copy-not-add").message
@@ -334,6 +334,6 @@ def test_secret_reference_passes_where_hadolint_would_flag_it(graded):
     """`ENV SECRET_KEY_FILE=/run/secrets/...` points at a secret; hadolint's DL3064 flags it
     anyway, which is why no-secret-env has its own reading of names."""
     name = "passes-secret-reference-env"
-    findings = lint.run(FIXTURES / name / "Dockerfile")
+    findings = lint.run(fixture_path(name) / "Dockerfile")
     assert findings.parsed and findings.of("DL3064"), "hadolint no longer flags *_FILE names: revisit"
-    assert graded(FIXTURES / name, 2).result("no-secret-env").status == "pass"
+    assert graded(fixture_path(name), 2).result("no-secret-env").status == "pass"
