@@ -7,12 +7,14 @@ Layers shared with the base image are skipped: the learner did not put anything 
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import json
 import posixpath
 import tarfile
 import tempfile
 from dataclasses import dataclass
+from typing import Iterator
 
 CREDENTIAL_NAMES = (".env", ".env.*", "id_rsa", "id_dsa", "id_ecdsa", "id_ed25519", ".netrc", ".pgpass",
                     ".git-credentials", "credentials.json")
@@ -71,33 +73,55 @@ def _scan_layer(layer_file, needle: bytes, index: int, created_by: str | None) -
     return hits
 
 
+@dataclass(frozen=True)
+class SavedImage:
+    """An image as `docker save` hands it out: the archive, its manifest entry and its config."""
+    archive: tarfile.TarFile
+    manifest: dict
+    config: dict
+
+    @property
+    def layer_steps(self) -> list[str | None]:
+        """The history step that made each layer, in layer order."""
+        return [h.get("created_by") for h in self.config.get("history") or [] if not h.get("empty_layer")]
+
+    def layer(self, index: int):
+        return self.archive.extractfile(self.manifest["Layers"][index])
+
+
+@contextlib.contextmanager
+def saved(image) -> Iterator[SavedImage]:
+    """`docker save` an image to a temporary file and open it (removed afterwards)."""
+    with tempfile.TemporaryFile() as file:
+        for chunk in image.save(named=False):
+            file.write(chunk)
+        file.seek(0)
+        with tarfile.open(fileobj=file, mode="r:") as archive:
+            manifest = json.load(archive.extractfile("manifest.json"))[0]
+            config = json.load(archive.extractfile(manifest["Config"]))
+            yield SavedImage(archive, manifest, config)
+
+
 def scan(client, image_id: str, needle: str, skip_layers: frozenset[str] | set[str] = frozenset()) -> list[Hit]:
     """Scan a saved image for `needle` and credential files, skipping layers by diff ID."""
     raw_needle = needle.encode()
-    image = client.images.get(image_id)
     hits: list[Hit] = []
-    with tempfile.TemporaryFile() as saved:
-        for chunk in image.save(named=False):
-            saved.write(chunk)
-        saved.seek(0)
-        with tarfile.open(fileobj=saved, mode="r:") as archive:
-            manifest = json.load(archive.extractfile("manifest.json"))[0]
-            config_bytes = archive.extractfile(manifest["Config"]).read()
-            config = json.loads(config_bytes)
-            history = config.get("history") or []
-            for entry in history:
-                if needle in (entry.get("created_by") or ""):
-                    hits.append(Hit("history", "the secret, in a history entry", created_by=entry.get("created_by")))
-            without_history = {k: v for k, v in config.items() if k != "history"}
-            if needle in json.dumps(without_history):
-                hits.append(Hit("config", "the secret, in the image config (ENV, LABEL, CMD...)"))
-            layer_steps = [h.get("created_by") for h in history if not h.get("empty_layer")]
-            diff_ids = (config.get("rootfs") or {}).get("diff_ids") or []
-            for index, layer_path in enumerate(manifest["Layers"]):
-                if index < len(diff_ids) and diff_ids[index] in skip_layers:
-                    continue
-                created_by = layer_steps[index] if index < len(layer_steps) else None
-                layer_file = archive.extractfile(layer_path)
-                if layer_file is not None:
-                    hits.extend(_scan_layer(layer_file, raw_needle, index, created_by))
+    with saved(client.images.get(image_id)) as image:
+        config = image.config
+        history = config.get("history") or []
+        for entry in history:
+            if needle in (entry.get("created_by") or ""):
+                hits.append(Hit("history", "the secret, in a history entry", created_by=entry.get("created_by")))
+        without_history = {k: v for k, v in config.items() if k != "history"}
+        if needle in json.dumps(without_history):
+            hits.append(Hit("config", "the secret, in the image config (ENV, LABEL, CMD...)"))
+        layer_steps = image.layer_steps
+        diff_ids = (config.get("rootfs") or {}).get("diff_ids") or []
+        for index in range(len(image.manifest["Layers"])):
+            if index < len(diff_ids) and diff_ids[index] in skip_layers:
+                continue
+            created_by = layer_steps[index] if index < len(layer_steps) else None
+            layer_file = image.layer(index)
+            if layer_file is not None:
+                hits.extend(_scan_layer(layer_file, raw_needle, index, created_by))
     return hits

@@ -8,7 +8,6 @@ everything it made in `close()`.
 from __future__ import annotations
 
 import atexit
-import json
 import os
 import re
 import shutil
@@ -179,24 +178,16 @@ class Lab:
         read from `docker save` output: a Python distribution's files (package and .dist-info)
         by its name, anything else by its first two directories. Biggest first."""
         groups: dict[str, int] = {}
-        with tempfile.TemporaryFile() as saved:
-            for chunk in built.image.save(named=False):
-                saved.write(chunk)
-            saved.seek(0)
-            with tarfile.open(fileobj=saved, mode="r:") as archive:
-                manifest = json.load(archive.extractfile("manifest.json"))[0]
-                config = json.load(archive.extractfile(manifest["Config"]))
-                steps = [h.get("created_by") or "" for h in config.get("history") or [] if not h.get("empty_layer")]
-                matches = [i for i, text in enumerate(steps) if short_step(text, 400).startswith(step)]
-                if not matches:
-                    raise DemoError(f"no layer of {built.name} was made by a step starting with {step!r}")
-                layer = archive.extractfile(manifest["Layers"][matches[-1]])
-                with tarfile.open(fileobj=layer, mode="r|*") as files:
-                    for member in files:
-                        if not member.isfile() or "/.wh." in "/" + member.name:
-                            continue
-                        key = _file_group(member.name)
-                        groups[key] = groups.get(key, 0) + member.size
+        with layers.saved(built.image) as image:
+            matches = [i for i, text in enumerate(image.layer_steps) if short_step(text or "", 400).startswith(step)]
+            if not matches:
+                raise DemoError(f"no layer of {built.name} was made by a step starting with {step!r}")
+            with tarfile.open(fileobj=image.layer(matches[-1]), mode="r|*") as files:
+                for member in files:
+                    if not member.isfile() or "/.wh." in "/" + member.name:
+                        continue
+                    key = _file_group(member.name)
+                    groups[key] = groups.get(key, 0) + member.size
         return dict(sorted(groups.items(), key=lambda kv: -kv[1]))
 
     def scan_secrets(self, built: Built) -> list[layers.Hit]:
