@@ -8,15 +8,11 @@ from __future__ import annotations
 
 import os
 import re
-import signal
-import subprocess
-import threading
-import time
-from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from . import process
 from .engine import docker_cli
 
 DEFAULT_TIMEOUT = int(os.environ.get("DOCKERCOURSE_BUILD_TIMEOUT", "900"))
@@ -24,6 +20,7 @@ DEFAULT_TIMEOUT = int(os.environ.get("DOCKERCOURSE_BUILD_TIMEOUT", "900"))
 _STEP = re.compile(r"^#(\d+) (\[[^\]]*\] .*|\[internal\].*)$")
 _DOCKERFILE_LINE = re.compile(r"^(?:\S*/)?Dockerfile[^:\s]*:(\d+)$")
 _PARSE_LINE = re.compile(r"(?:line|on line) (\d+)")
+_LOG_LINES = 4000  # the end of the log a BuildResult keeps
 
 
 @dataclass
@@ -69,17 +66,6 @@ def _parse_failure(log: list[str]) -> tuple[str | None, str | None, int | None]:
     return error, step, line
 
 
-def _cancel(proc: subprocess.Popen) -> None:
-    """Stop the buildx client; dropping the client cancels the build in the daemon ("The build is
-    canceled if the client drops the connection", Engine API)."""
-    os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
-
-
 def build(
     context: Path,
     dockerfile: Path,
@@ -99,56 +85,37 @@ def build(
         cmd += ["--build-arg", f"{key}={value}"]
     cmd.append(str(context))
 
-    log: deque[str] = deque(maxlen=4000)
     cached: list[str] = []
     steps: dict[str, str] = {}
-    started = time.monotonic()
+
+    def on_line(line: str) -> None:
+        m = _STEP.match(line)
+        if m:
+            steps[m.group(1)] = m.group(2)
+            if on_step and not m.group(2).startswith("[internal]"):
+                on_step(m.group(2))
+        elif line.endswith(" CACHED") and line.startswith("#"):
+            number = line[1:].split(" ", 1)[0]
+            if number in steps:
+                cached.append(steps[number])
+
     env = {**os.environ, "BUILDKIT_PROGRESS": "plain", "DOCKER_CLI_HINTS": "false"}
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            errors="replace", env=env, start_new_session=True)
-
-    def reader() -> None:
-        assert proc.stdout is not None
-        for raw in proc.stdout:
-            line = raw.rstrip("\n")
-            log.append(line)
-            m = _STEP.match(line)
-            if m:
-                steps[m.group(1)] = m.group(2)
-                if on_step and not m.group(2).startswith("[internal]"):
-                    on_step(m.group(2))
-            elif line.endswith(" CACHED") and line.startswith("#"):
-                number = line[1:].split(" ", 1)[0]
-                if number in steps:
-                    cached.append(steps[number])
-
-    thread = threading.Thread(target=reader, daemon=True)
-    thread.start()
-    timed_out = False
-    try:
-        proc.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        timed_out = True
-        _cancel(proc)
-    except BaseException:  # Ctrl-C, a notebook's interrupted kernel: do not leave the build running
-        _cancel(proc)
-        raise
-    thread.join(timeout=10)
-    if proc.stdout is not None:
-        proc.stdout.close()
-    seconds = time.monotonic() - started
-    lines = list(log)
+    # Stopping the buildx client (at the timeout, or on Ctrl-C / a notebook's interrupted kernel)
+    # cancels the build in the daemon: "The build is canceled if the client drops the connection"
+    # (Engine API).
+    finished = process.run(cmd, on_line=on_line, env=env, timeout=timeout, keep=_LOG_LINES)
+    seconds, lines, timed_out = finished.seconds, finished.lines, finished.timed_out
 
     image_id = None
     if iidfile.exists():
         image_id = iidfile.read_text().strip() or None
         iidfile.unlink()
-    if proc.returncode == 0 and image_id and not timed_out:
+    if finished.returncode == 0 and image_id and not timed_out:
         return BuildResult(True, image_id, seconds, lines, cached_steps=cached)
 
     error, step, line = _parse_failure(lines)
     if timed_out:
         error = f"the build did not finish within {timeout} s and was cancelled"
         step = step or next(reversed(steps.values()), None)
-    return BuildResult(False, None, seconds, lines, error or f"docker buildx build exited {proc.returncode}",
-                       step, line, cached, timed_out)
+    error = error or f"docker buildx build exited {finished.returncode}"
+    return BuildResult(False, None, seconds, lines, error, step, line, cached, timed_out)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -21,6 +21,7 @@ class Practice:
     fix: str
     section: str
     points: int
+    limits: dict = field(default_factory=dict)   # the numbers its pass condition names
 
     @property
     def required(self) -> bool:
@@ -33,12 +34,26 @@ class Stage:
     title: str
     question: str
     notebook: str
+    minutes: int          # its notebook's share of the course plan
+
+
+@dataclass(frozen=True)
+class Course:
+    minutes: int          # the whole plan
+    setup_notebook: str
+    setup_title: str
+    setup_minutes: int
 
 
 @dataclass(frozen=True)
 class Catalogue:
+    course: Course
     stages: tuple[Stage, ...]
     practices: tuple[Practice, ...]
+
+    @property
+    def stage_numbers(self) -> list[int]:
+        return sorted(s.number for s in self.stages)
 
     def practice(self, practice_id: str) -> Practice:
         for practice in self.practices:
@@ -79,6 +94,7 @@ def _validate(catalogue: Catalogue) -> None:
 def load() -> Catalogue:
     data = tomllib.loads(CATALOGUE_FILE.read_text(encoding="utf-8"))
     catalogue = Catalogue(
+        course=Course(**data["course"]),
         stages=tuple(Stage(**s) for s in data["stage"]),
         practices=tuple(Practice(**p) for p in data["practice"]),
     )

@@ -7,12 +7,15 @@ values the Dockerfile itself declares (ARG defaults, ENV), which is what static 
 
 from __future__ import annotations
 
+import posixpath
 import re
 import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import dockerfile as _parser
+
+from . import shell
 
 
 class DockerfileError(Exception):
@@ -49,6 +52,30 @@ class Instruction:
             text = "\n".join([text, *self.heredocs])
         return text
 
+    @property
+    def script(self) -> str | None:
+        """For shell-form RUN/CMD/ENTRYPOINT: the script BuildKit hands to the shell (None for the
+        exec form). As dockerfile2llb's dispatchRun builds it: a RUN that is one heredoc and nothing
+        else (`RUN <<EOF`) runs the body, or, when the body starts with `#!`, runs it as a file with
+        that interpreter (written here as `interpreter <<'EOF'`, so that a non-shell body stays
+        unparsed); otherwise the command line, then each heredoc body and its delimiter."""
+        if self.json:
+            return None
+        line = " ".join(self.args)
+        if not self.heredocs:
+            return line
+        names = [m.group("name") for m in _HEREDOC.finditer(line)]
+        sole = _HEREDOC.fullmatch(line.strip())
+        if sole:
+            body = self.heredocs[0]
+            if sole.group("dash"):
+                body = "".join(l.lstrip("\t") for l in body.splitlines(keepends=True))
+            if not body.startswith("#!"):
+                return body
+            interpreter, _, rest = body.partition("\n")
+            return f"{interpreter[2:].strip()} <<'{sole.group('name')}'\n{rest}{sole.group('name')}\n"
+        return "".join([line, *(f"\n{body}{name}" for body, name in zip(self.heredocs, names))]) + "\n"
+
 
 @dataclass
 class Stage:
@@ -67,14 +94,21 @@ class Stage:
         return found[-1] if found else None
 
 
+# A heredoc redirection on a RUN line: <<EOF, <<-EOF, << "EOF", <<'EOF' (not the here-string <<<).
+_HEREDOC = re.compile(r"""(?<!<)<<(?!<)(?P<dash>-?)\s*(?P<quote>["']?)(?P<name>[A-Za-z0-9_.-]+)(?P=quote)""")
+
 _VAR = re.compile(r"\$(?:\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)(?P<op>:?[-+])?(?P<word>[^}]*)\}|(?P<plain>[A-Za-z_][A-Za-z0-9_]*))")
 
 
-def expand(text: str, variables: dict[str, str]) -> str:
-    """Expand $VAR, ${VAR}, ${VAR:-default} and ${VAR:+alt} like the Dockerfile frontend."""
+def expand(text: str, variables: dict[str, str], keep_unknown: bool = False) -> str:
+    """Expand $VAR, ${VAR}, ${VAR:-default} and ${VAR:+alt} like the Dockerfile frontend.
+    `keep_unknown`: leave a variable `variables` does not define as written (for a shell script,
+    whose shell may know it: a loop variable, $HOME...)."""
 
     def replace(match: re.Match[str]) -> str:
         name = match.group("braced") or match.group("plain")
+        if keep_unknown and name not in variables:
+            return match.group(0)
         value = variables.get(name)
         op = match.group("op")
         if op and op.endswith("-"):
@@ -148,6 +182,48 @@ class Dockerfile:
         """The image reference the final stage ultimately starts from, and its FROM line."""
         root = self.chain(stage)[0]
         return root.base, root.from_line
+
+    def commands(self, instr: Instruction) -> shell.Script:
+        """The simple commands a RUN (or CMD/ENTRYPOINT) runs, read with graders/shell.py: the
+        shell form's script (heredocs included, see `Instruction.script`), or the exec form's argv
+        (a script it hands to a shell, `["/bin/sh", "-c", "..."]`, parsed too). The ARG and ENV
+        values in force are expanded first: they are in the shell's environment."""
+        variables = self.variables_at(instr)
+
+        def with_variables(text: str) -> str:
+            return expand(text, variables, keep_unknown=True)
+
+        script = instr.script
+        if script is None:
+            return shell.parse_argv(instr.args, expand=with_variables)
+        return shell.parse(script, expand=with_variables)
+
+    def workdirs(self) -> list[tuple[Instruction, str]]:
+        """For each instruction of the final image's chain, the working directory in force when it
+        runs (for a WORKDIR: the directory before it). A WORKDIR's path is expanded (ARG/ENV),
+        unquoted, joined to the directory before when relative, and normalised; the chain starts
+        from `/`, as the official python image sets no WORKDIR."""
+        current, found = "/", []
+        for instr in self.final_instructions():
+            found.append((instr, current))
+            current = self.path_at(instr, " ".join(instr.args), current) if instr.cmd == "WORKDIR" else current
+        return found
+
+    def workdir_at(self, target: Instruction | None = None) -> str:
+        """The working directory in force at `target`; by default, the one the image ends with."""
+        entries = self.workdirs()
+        for instr, workdir in entries:
+            if instr is target:
+                return workdir
+        if not entries:
+            return "/"
+        last, before = entries[-1]
+        return self.path_at(last, " ".join(last.args), before) if last.cmd == "WORKDIR" else before
+
+    def path_at(self, instr: Instruction, path: str, workdir: str | None = None) -> str:
+        """`path` as written in `instr` (variables, quotes), as an absolute normalised path."""
+        raw = unquote(expand(path, self.variables_at(instr)))
+        return posixpath.normpath(posixpath.join(self.workdir_at(instr) if workdir is None else workdir, raw or "."))
 
     def variables_at(self, target: Instruction | None = None) -> dict[str, str]:
         """ARG defaults and ENV values in force at `target` (default: the end of the final stage).

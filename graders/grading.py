@@ -1,24 +1,35 @@
-"""One grading run's shared state: the parsed Dockerfile, the lint, the image (built once), and
-the containers (started once), computed lazily so each check pays only for what it needs."""
+"""One grading run's shared state, computed lazily so each check pays only for what it needs:
+the parsed Dockerfile, the lint, the images (the learner's build, and variants a check asks for:
+other build arguments, an edited copy of the context), and containers by purpose ("serve",
+"hardened", ...), each started once, all removed with the session.
+
+A check that needs something the run cannot provide (the image did not build, the container did
+not start) raises NotChecked; the runner reports that practice as `error` with the reason.
+"""
 
 from __future__ import annotations
 
+import concurrent.futures
+import shutil
+import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 from typing import Callable
 
 import docker.errors
 
 from . import build as builder
-from . import lint, probes
+from . import catalogue, lint, probes
 from .dockerfile import Dockerfile, Instruction, parse
 from .engine import Session
 from .workspace import BuildContext
 
 DEFAULT_APP_PORT = 8000   # the sample app's port (exercises/README.md)
-SERVE_LIMIT = 30.0        # serves-on-run: seconds to the first 200 from /healthz
 HEALTH_PATH = "/healthz"
+SERVE_LIMIT = float(catalogue.load().practice("serves-on-run").limits["seconds"])
+MAX_PUBLISHED_PORTS = 8   # EXPOSE 1-65535 must not make the grader publish 65535 ports
 # runs-hardened: a read-only root filesystem, a small tmpfs /tmp, no capabilities, no privilege gain.
 HARDENED_RUN = {
     "read_only": True,
@@ -26,20 +37,40 @@ HARDENED_RUN = {
     "cap_drop": ["ALL"],
     "security_opt": ["no-new-privileges"],
 }
+# How each purpose runs the image: `docker run IMAGE` with no command and no user override, plus these.
+PURPOSES: dict[str, dict] = {"serve": {}, "hardened": HARDENED_RUN}
 
 
-@dataclass
-class Served:
-    container: object
-    port: int
+class NotChecked(Exception):
+    """What a check needs is not there (no image, no running container): the practice is `error`."""
+
+
+@dataclass(eq=False)
+class Run:
+    """A container started for one purpose, and what waiting for it to serve showed."""
+
+    purpose: str
+    container: object | None          # None when the engine could not even create it
     answer: probes.HttpAnswer
+    port: int
+    start_error: str | None = None    # the engine's words when it could not start the container
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def started(self) -> bool:
+        return self.start_error is None
 
     @property
     def running(self) -> bool:
-        return probes.container_state(self.container).get("Status") == "running"
+        return self.container is not None and probes.container_state(self.container).get("Status") == "running"
 
     def logs(self, lines: int = 12) -> list[str]:
-        return probes.logs_tail(self.container, lines)
+        return probes.logs_tail(self.container, lines) if self.container is not None else []
+
+    @cached_property
+    def listeners(self) -> list[probes.Listener] | None:
+        """The TCP sockets the app listens on (read once); None when the container is not running."""
+        return probes.listening_sockets(self.container) if self.running else None
 
 
 class Grading:
@@ -54,15 +85,39 @@ class Grading:
             "image_bytes": None, "base_image_bytes": None, "build_seconds": None,
             "rebuild_seconds": None, "startup_seconds": None, "stop_seconds": None,
         }
+        self._builds: dict[str, builder.BuildResult] = {}
+        self._runs: dict[str, concurrent.futures.Future] = {}
+        self._jobs: dict[str, concurrent.futures.Future] = {}
+        self._lock = threading.Lock()
+        self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=4, thread_name_prefix="grading")
+
+    def close(self) -> None:
+        """Remove everything the session made. Containers still being waited for in worker
+        threads are removed first (their waits then end at once), then the session is swept once
+        more for anything a worker created meanwhile."""
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        self.session.close()
+        concurrent.futures.wait([*self._runs.values(), *self._jobs.values()], timeout=SERVE_LIMIT + 15)
+        self.session.close()
 
     # --- the Dockerfile -------------------------------------------------------------------
     @cached_property
     def dockerfile(self) -> Dockerfile:
         return parse(self.context.dockerfile)
 
-    @cached_property
+    @property
     def lint(self) -> lint.LintResult:
-        return lint.run(self.context.dockerfile)
+        """hadolint's findings (run in the background from the start: it needs no image)."""
+        return self.submit("lint", lambda: lint.run(self.context.dockerfile)).result()
+
+    def start_lint(self) -> None:
+        self.submit("lint", lambda: lint.run(self.context.dockerfile))
+
+    @property
+    def linted(self) -> bool:
+        """Whether hadolint ran (and finished) in this grading."""
+        job = self._jobs.get("lint")
+        return job is not None and job.done() and job.exception() is None
 
     def last(self, *cmds: str) -> Instruction | None:
         """The last of these instructions in what the final image inherits."""
@@ -79,26 +134,47 @@ class Grading:
         instr = self.last("CMD", "ENTRYPOINT")
         return instr.line if instr else self.final_from_line
 
-    # --- the image --------------------------------------------------------------------------
-    @cached_property
+    # --- images -----------------------------------------------------------------------------
+    def build_image(self, key: str = "build", build_args: dict[str, str] | None = None,
+                    context_dir: Path | None = None) -> builder.BuildResult:
+        """Build the Dockerfile once per `key` (the learner's own build is "build"), with build
+        arguments and/or another context (see `variant_context`); tagged and labelled by the session."""
+        if key not in self._builds:
+            directory = context_dir or self.context.dir
+            self.on_step("building the image with BuildKit" + ("" if key == "build" else f" ({key})"))
+            self._builds[key] = builder.build(directory, directory / self.context.dockerfile.name,
+                                              self.session.image_tag(key), self.session.labels, build_args,
+                                              timeout=self.build_timeout, on_step=self.on_step)
+        return self._builds[key]
+
+    def variant_context(self, key: str, edit: Callable[[Path], None]) -> Path:
+        """A copy of the build context, changed by `edit(directory)`, beside the context (removed
+        with it): for builds a check makes of an edited submission (a tampered hash, a source change)."""
+        target = self.context.dir.parent / f"variant-{key}"
+        if not target.exists():
+            shutil.copytree(self.context.dir, target, symlinks=True)
+            edit(target)
+        return target
+
+    @property
     def build(self) -> builder.BuildResult:
-        self.on_step("building the image with BuildKit")
-        result = builder.build(self.context.dir, self.context.dockerfile, self.session.image_tag(),
-                               self.session.labels, timeout=self.build_timeout, on_step=self.on_step)
-        self.metrics["build_seconds"] = round(result.seconds, 2)
+        result = self.build_image()
+        if self.metrics["build_seconds"] is None:
+            self.metrics["build_seconds"] = round(result.seconds, 2)
         return result
 
     @cached_property
     def image(self):
+        """The learner's image; NotChecked when it did not build."""
         if not self.build.ok:
-            return None
+            raise NotChecked("Not checked: the image did not build (see image-builds).")
         image = self.client.images.get(self.build.image_id)
         self.metrics["image_bytes"] = image.attrs.get("Size")
         return image
 
     @property
     def config(self) -> dict:
-        return (self.image.attrs.get("Config") or {}) if self.image else {}
+        return self.image.attrs.get("Config") or {}
 
     @cached_property
     def base_image(self):
@@ -113,33 +189,105 @@ class Grading:
 
     # --- containers -----------------------------------------------------------------------
     @cached_property
+    def exposed_ports(self) -> list[int]:
+        """The TCP ports the image exposes (EXPOSE; a range is expanded by the engine)."""
+        return sorted(int(p.split("/")[0]) for p in (self.config.get("ExposedPorts") or {}) if p.endswith("/tcp"))
+
     def candidate_ports(self) -> list[int]:
-        """The ports the image exposes, then the sample app's own: all are published and probed,
-        so a wrong EXPOSE fails exposes-port without hiding whether the app serves."""
-        exposed = [int(p.split("/")[0]) for p in (self.config.get("ExposedPorts") or {}) if p.endswith("/tcp")]
-        return list(dict.fromkeys([*exposed, DEFAULT_APP_PORT]))
+        """The ports published for a run: the exposed ones (at most MAX_PUBLISHED_PORTS), the
+        sample app's own, and any port an earlier run found the app listening on."""
+        found = [run.port for run in self._finished_runs() if run.answer.ok]
+        return list(dict.fromkeys([*self.exposed_ports[:MAX_PUBLISHED_PORTS], DEFAULT_APP_PORT, *found]))
+
+    def _finished_runs(self) -> list[Run]:
+        return [f.result() for f in list(self._runs.values()) if f.done() and not f.exception()]
 
     @cached_property
     def network(self):
         return self.session.network()
 
-    def run_app(self, purpose: str, **options) -> Served:
-        """Run the image as `docker run IMAGE` would (no command, no user override), plus options,
-        publishing the candidate ports on loopback, and wait for GET /healthz to answer 200."""
-        self.on_step(f"running the image ({purpose})")
-        started = time.monotonic()
-        container = self.session.run(
-            self.image.id, name=f"dockercourse-{self.session.id}-{purpose}", network=self.network.name,
-            ports={f"{port}/tcp": ("127.0.0.1", None) for port in self.candidate_ports}, **options)
-        answer, port = probes.wait_for_200(container, self.candidate_ports, HEALTH_PATH, SERVE_LIMIT, started)
-        return Served(container, port, answer)
+    def start(self, *purposes: str) -> None:
+        """Start the containers of these purposes side by side (each waits for its own 200)."""
+        self.image  # noqa: B018  (NotChecked here, not in a worker thread)
+        self.network  # noqa: B018
+        with self._lock:
+            for purpose in purposes:
+                if purpose not in self._runs:
+                    self._runs[purpose] = self._pool.submit(self._run, purpose, PURPOSES[purpose])
 
-    @cached_property
-    def serving(self) -> Served:
-        served = self.run_app("serve")
-        if served.answer.ok:
-            self.metrics["startup_seconds"] = round(served.answer.seconds, 2)
-        return served
+    def container(self, purpose: str) -> Run:
+        """The container of a purpose (started now if it was not), once it serves or gave up."""
+        self.start(purpose)
+        run = self._runs[purpose].result()
+        if purpose == "serve" and run.answer.ok and self.metrics["startup_seconds"] is None:
+            self.metrics["startup_seconds"] = round(run.answer.seconds, 2)
+        return run
+
+    def submit(self, key: str, work: Callable[[], object]) -> concurrent.futures.Future:
+        """Run `work` in the background once per key (a check's slow, independent part, such as
+        scanning the saved image, done while containers are waited for)."""
+        with self._lock:
+            if key not in self._jobs:
+                self._jobs[key] = self._pool.submit(work)
+            return self._jobs[key]
+
+    def result(self, key: str, work: Callable[[], object]):
+        """The result of the background work `key` (started now if it was not)."""
+        return self.submit(key, work).result()
+
+    @property
+    def serving(self) -> Run:
+        return self.container("serve")
+
+    def running(self, purpose: str = "serve") -> Run:
+        """The container of a purpose, still running; NotChecked when it did not start or stopped."""
+        run = self.container(purpose)
+        if not run.started:
+            raise NotChecked("Not checked: the container did not start (see serves-on-run).")
+        if not run.running:
+            raise NotChecked(f"Not checked: {probes.stopped_problem(probes.container_state(run.container))} "
+                             "(see serves-on-run).")
+        return run
+
+    def _run(self, purpose: str, options: dict) -> Run:
+        """Run the image as `docker run IMAGE` would (no command, no user override), plus options,
+        publishing the candidate ports on loopback, and wait for GET /healthz to answer 200. If the
+        app listens on a port that was not published, run it once more publishing that port."""
+        self.on_step(f"running the image ({purpose})")
+        ports = self.candidate_ports()
+        run = self._start_and_wait(purpose, options, ports)
+        if run.answer.ok or not run.started:
+            return run
+        listeners = probes.listening_sockets(run.container) if run.running else None
+        unpublished = [l.port for l in listeners or [] if l.all_interfaces and l.port not in ports]
+        if not unpublished:
+            return run
+        self.on_step(f"running the image again ({purpose}), publishing port {unpublished[0]} it listens on")
+        again = self._start_and_wait(f"{purpose}-{unpublished[0]}", options, [*ports, *unpublished[:2]])
+        again.notes.append(f"the app listens on port {unpublished[0]}, which the image does not EXPOSE: "
+                           "the grader ran it again publishing that port")
+        return again
+
+    def _start_and_wait(self, name: str, options: dict, ports: list[int]) -> Run:
+        started = time.monotonic()
+        try:
+            container = self.session.create(
+                self.image.id, name=self.session.name(name), network=self.network.name,
+                ports={f"{port}/tcp": ("127.0.0.1", None) for port in ports}, **options)
+        except docker.errors.APIError as exc:
+            return self._not_started(name, None, exc, ports)
+        try:
+            container.start()
+        except docker.errors.APIError as exc:
+            return self._not_started(name, container, exc, ports)
+        answer, port = probes.wait_for_200(container, ports, HEALTH_PATH, SERVE_LIMIT, started)
+        return Run(name, container, answer, port)
+
+    @staticmethod
+    def _not_started(name: str, container, exc: docker.errors.APIError, ports: list[int]) -> Run:
+        said = (exc.explanation or str(exc)).strip()
+        return Run(name, container, probes.HttpAnswer(False, None, 0.0, f"the engine could not start it: {said}"),
+                   ports[0], start_error=said)
 
     def dockerfile_text_lines(self) -> list[str]:
         try:

@@ -1,13 +1,24 @@
-"""Observing a running container: HTTP probes, listening sockets, /proc, commands inside it."""
+"""Observing a running container: HTTP probes, listening sockets, /proc, commands inside it.
+
+Every probe is bounded: an HTTP request has a timeout and never follows a redirect (a `/healthz`
+that redirects must not make the grader fetch another address), a command run inside the
+container has its own deadline and a cap on the output kept, logs are read from their tail.
+"""
 
 from __future__ import annotations
 
+import ipaddress
+import threading
 import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
 
 import docker.errors
+
+EXEC_TIMEOUT = 20.0          # seconds a command run inside the container may take
+EXEC_OUTPUT_LIMIT = 4 << 20  # bytes of its stdout (and of its stderr) kept
+HTTP_TIMEOUT = 2.0
 
 
 @dataclass
@@ -18,12 +29,24 @@ class HttpAnswer:
     problem: str | None      # what went wrong, in words
 
 
-def http_status(url: str, timeout: float = 2.0) -> tuple[int | None, str | None]:
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: D102 (urllib's hook)
+        return None  # urllib then raises HTTPError with the 3xx status, unfollowed
+
+
+_OPENER = urllib.request.build_opener(_NoRedirect)
+
+
+def http_status(url: str, timeout: float = HTTP_TIMEOUT) -> tuple[int | None, str | None]:
+    """(status, problem) of GET url; redirects are reported, never followed."""
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 (loopback only)
+        with _OPENER.open(url, timeout=timeout) as response:
             return response.status, None
     except urllib.error.HTTPError as exc:
+        location = exc.headers.get("Location") if exc.headers else None
         exc.close()
+        if 300 <= exc.code < 400:
+            return exc.code, f"HTTP {exc.code}, a redirect to {location or '(no Location)'}, which the grader does not follow"
         return exc.code, f"HTTP {exc.code}"
     except (urllib.error.URLError, ConnectionError, TimeoutError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
@@ -38,8 +61,10 @@ def container_state(container) -> dict:
     return container.attrs.get("State", {})
 
 
-def published_url(container, port: int, path: str) -> str | None:
-    container.reload()
+def published_url(container, port: int, path: str, reload: bool = True) -> str | None:
+    """The loopback URL of `path` on the host port published for the container's `port`."""
+    if reload:
+        container.reload()
     bindings = (container.attrs.get("NetworkSettings", {}).get("Ports") or {}).get(f"{port}/tcp") or []
     for binding in bindings:
         if binding.get("HostPort"):
@@ -47,6 +72,25 @@ def published_url(container, port: int, path: str) -> str | None:
             host = "127.0.0.1" if host in ("0.0.0.0", "") else host
             return f"http://{host}:{binding['HostPort']}{path}"
     return None
+
+
+def stopped_problem(state: dict) -> str:
+    """'the container stopped (...)' in words, from its State."""
+    return (f"the container stopped (status {state.get('Status')}, exit code {state.get('ExitCode')})"
+            + (", killed for using more than its memory limit" if state.get("OOMKilled") else ""))
+
+
+def poll_200(container, ports: list[int], path: str) -> tuple[int | None, int | None, str | None]:
+    """One round over the published ports (container attrs already fresh): (port that answered 200
+    or None, last status, last problem)."""
+    status, problem = None, "no answer"
+    for port in ports:
+        url = published_url(container, port, path, reload=False)
+        if url:
+            status, problem = http_status(url)
+            if status == 200:
+                return port, status, None
+    return None, status, problem
 
 
 def wait_for_200(container, ports: list[int], path: str = "/healthz", limit: float = 30.0,
@@ -60,15 +104,10 @@ def wait_for_200(container, ports: list[int], path: str = "/healthz", limit: flo
         elapsed = time.monotonic() - started
         state = container_state(container)
         if state.get("Status") not in ("running", "created"):
-            return HttpAnswer(False, status, elapsed,
-                              f"the container stopped (status {state.get('Status')}, exit code {state.get('ExitCode')})"
-                              + (", killed for using more than its memory limit" if state.get("OOMKilled") else "")), ports[0]
-        for port in ports:
-            url = published_url(container, port, path)
-            if url:
-                status, problem = http_status(url)
-                if status == 200:
-                    return HttpAnswer(True, 200, time.monotonic() - started, None), port
+            return HttpAnswer(False, status, elapsed, stopped_problem(state)), ports[0]
+        port, status, problem = poll_200(container, ports, path)
+        if port is not None:
+            return HttpAnswer(True, 200, time.monotonic() - started, None), port
         if elapsed > limit:
             shown = ", ".join(map(str, ports))
             return HttpAnswer(False, status, elapsed,
@@ -84,14 +123,78 @@ def logs_tail(container, lines: int = 12) -> list[str]:
     return [l for l in text.splitlines() if l.strip()]
 
 
-def exec_output(container, cmd: list[str], user: str | None = None) -> tuple[int, str]:
-    """Run a command in the running container (as the image's user unless `user` is given)."""
+@dataclass
+class ExecResult:
+    exit_code: int | None    # None: still running at the deadline, or it could not start
+    stdout: str
+    stderr: str
+    timed_out: bool = False
+    problem: str | None = None  # the engine's words when the command could not be started
+
+    @property
+    def ok(self) -> bool:
+        return self.exit_code == 0
+
+
+def exec_in(container, cmd: list[str], user: str | None = None, workdir: str | None = None,
+            timeout: float = EXEC_TIMEOUT, limit: int = EXEC_OUTPUT_LIMIT) -> ExecResult:
+    """Run a command inside the running container (as the image's user unless `user` is given),
+    stdout and stderr apart, giving up after `timeout` seconds (the command may go on running
+    until the container is removed; the grader does not wait for it)."""
+    api = container.client.api
     try:
-        kwargs = {"user": user} if user is not None else {}
-        result = container.exec_run(cmd, demux=False, **kwargs)
+        exec_id = api.exec_create(container.id, cmd, user=user or "", workdir=workdir)["Id"]
+        stream = api.exec_start(exec_id, stream=True, demux=True)
     except docker.errors.APIError as exc:
-        return 126, str(exc)
-    return result.exit_code, (result.output or b"").decode("utf-8", errors="replace")
+        return ExecResult(None, "", "", problem=exc.explanation or str(exc))
+    out, err = bytearray(), bytearray()
+
+    def read() -> None:
+        try:
+            for chunk_out, chunk_err in stream:
+                if chunk_out and len(out) < limit:
+                    out.extend(chunk_out[: limit - len(out)])
+                if chunk_err and len(err) < limit:
+                    err.extend(chunk_err[: limit - len(err)])
+        except Exception:  # the stream was closed at the deadline, or the container went away
+            pass
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    reader.join(timeout)
+    timed_out = reader.is_alive()
+    _close(stream)
+    if timed_out:
+        reader.join(2)
+        code = None
+    else:
+        try:
+            code = api.exec_inspect(exec_id).get("ExitCode")
+        except docker.errors.APIError:
+            code = None
+    return ExecResult(code, out.decode("utf-8", "replace"), err.decode("utf-8", "replace"), timed_out)
+
+
+def _close(stream) -> None:
+    """Close an exec's output stream: its socket (which also ends a reader blocked at the deadline)
+    and the HTTP response it came on (docker-py's exec_run does the latter after reading)."""
+    for close in (stream.close, getattr(getattr(stream, "_response", None), "close", None)):
+        if close is not None:
+            try:
+                close()
+            except Exception:  # noqa: BLE001 (already closed by the engine or the other call)
+                pass
+
+
+def exec_output(container, cmd: list[str], user: str | None = None) -> tuple[int, str]:
+    """(exit code, stdout) of a command in the running container; 126 and the reason when it
+    could not run, 124 when it timed out."""
+    result = exec_in(container, cmd, user=user)
+    if result.problem:
+        return 126, result.problem
+    if result.timed_out:
+        return 124, result.stdout
+    return (result.exit_code if result.exit_code is not None else 126), result.stdout
 
 
 def read_file(container, path: str) -> str | None:
@@ -99,13 +202,16 @@ def read_file(container, path: str) -> str | None:
     code, out = exec_output(container, ["cat", path])
     if code == 0:
         return out
-    code, out = exec_output(container, ["python3", "-c", f"import sys; sys.stdout.write(open({path!r}).read())"])
-    return out if code == 0 else None
+    for python in ("python3", "python"):
+        code, out = exec_output(container, [python, "-c", f"import sys; sys.stdout.write(open({path!r}).read())"])
+        if code == 0:
+            return out
+    return None
 
 
-def proc_status_ids(container) -> dict[str, list[int]] | None:
-    """Uid/Gid lines of PID 1 (real, effective, saved, filesystem)."""
-    text = read_file(container, "/proc/1/status")
+def proc_status_ids(container, pid: int = 1) -> dict[str, list[int]] | None:
+    """Uid/Gid lines of a process (real, effective, saved, filesystem); PID 1 by default."""
+    text = read_file(container, f"/proc/{pid}/status")
     if text is None:
         return None
     ids = {}
@@ -130,31 +236,64 @@ class Listener:
     def all_interfaces(self) -> bool:
         return self.address in ("0.0.0.0", "::")
 
+    @property
+    def loopback(self) -> bool:
+        return ipaddress.ip_address(self.address).is_loopback
+
+    def __str__(self) -> str:
+        return f"[{self.address}]:{self.port}" if ":" in self.address else f"{self.address}:{self.port}"
+
 
 def _decode_address(hex_address: str) -> str:
-    import ipaddress
-
     raw = bytes.fromhex(hex_address)
     if len(raw) == 4:
         return str(ipaddress.IPv4Address(raw[::-1]))
     words = b"".join(raw[i:i + 4][::-1] for i in range(0, 16, 4))
-    return str(ipaddress.IPv6Address(words))
+    address = ipaddress.IPv6Address(words)
+    return str(address.ipv4_mapped or address)
 
 
-def listening_sockets(container) -> list[Listener] | None:
-    """TCP sockets in LISTEN state in the container's network namespace."""
-    listeners = []
-    found_any = False
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        text = read_file(container, table)
-        if text is None:
-            continue
-        found_any = True
+def parse_listeners(tables: list[str]) -> list[Listener]:
+    """TCP sockets in LISTEN state (st 0A) in /proc/net/tcp and /proc/net/tcp6 texts."""
+    listeners = set()
+    for text in tables:
         for row in text.splitlines()[1:]:
             parts = row.split()
             if len(parts) > 3 and parts[3] == "0A":
                 address, port = parts[1].split(":")
                 listener = Listener(_decode_address(address), int(port, 16))
                 if listener.address != DOCKER_EMBEDDED_DNS:
-                    listeners.append(listener)
-    return sorted(set(listeners), key=lambda l: (l.port, l.address)) if found_any else None
+                    listeners.add(listener)
+    return sorted(listeners, key=lambda l: (l.port, l.address))
+
+
+def listening_sockets(container) -> list[Listener] | None:
+    """TCP sockets in LISTEN state in the container's network namespace (None: unreadable)."""
+    tables = [text for table in ("/proc/net/tcp", "/proc/net/tcp6") if (text := read_file(container, table)) is not None]
+    return parse_listeners(tables) if tables else None
+
+
+@dataclass(frozen=True)
+class Process:
+    pid: int            # as the host numbers it
+    uid: int | None     # effective
+    gid: int | None
+    argv: list[str]     # split on spaces (ps joins the arguments)
+
+
+def processes(container) -> list[Process]:
+    """The container's processes, oldest first, as the engine sees them (`docker top`, the host's
+    ps): works whatever the image contains, no shell or cat needed."""
+    try:
+        top = container.top(ps_args="-eo pid,uid,gid,args")
+    except docker.errors.APIError:  # NotFound included
+        return []
+    titles = [t.upper() for t in top.get("Titles") or []]
+    found = []
+    for row in top.get("Processes") or []:
+        fields = dict(zip(titles, row))
+        number = lambda key: int(fields[key]) if fields.get(key, "").isdigit() else None  # noqa: E731
+        if number("PID") is not None:
+            found.append(Process(number("PID"), number("UID"), number("GID"),
+                                 (fields.get("COMMAND") or fields.get("CMD") or "").split()))
+    return sorted(found, key=lambda proc: proc.pid)

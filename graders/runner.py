@@ -11,7 +11,7 @@ from .checks import CHECKS
 from .checks.base import Outcome, errored
 from .dockerfile import DockerfileError
 from .engine import Session, connect, ensure_buildx, registry_reachable
-from .grading import Grading
+from .grading import Grading, NotChecked
 from .report import Report, Result
 from .workspace import build_context
 
@@ -20,7 +20,7 @@ def implemented_stages() -> list[int]:
     """Stages whose every practice has a check (grading is cumulative, so a prefix of 1..7)."""
     cat = catalogue_module.load()
     stages = []
-    for stage in sorted(s.number for s in cat.stages):
+    for stage in cat.stage_numbers:
         if not all(p.id in CHECKS for p in cat.of_stage(stage)):
             break
         stages.append(stage)
@@ -43,7 +43,7 @@ def grade(path: Path, stage: int | None = None, on_step: Callable[[str], None] |
     """Grade `path` up to `stage` (default: every stage that has graders). Raises EngineUnavailable,
     WorkspaceError or StageNotAvailable for environment and usage errors."""
     available = implemented_stages()
-    later = [s.number for s in catalogue_module.load().stages if s.number > available[-1]]
+    later = [n for n in catalogue_module.load().stage_numbers if n > available[-1]]
     notes = []
     if stage is None:
         stage = available[-1]
@@ -58,15 +58,15 @@ def grade(path: Path, stage: int | None = None, on_step: Callable[[str], None] |
     offline = not registry_reachable()
     with build_context(Path(path), offline) as context:
         session = Session(client)
+        options = {"build_timeout": build_timeout} if build_timeout else {}
+        g = Grading(context, session, on_step, **options)
         try:
-            options = {"build_timeout": build_timeout} if build_timeout else {}
-            g = Grading(context, session, on_step, **options)
             outcomes = _run_checks(g, practices)
             lines = g.dockerfile_text_lines()
         finally:
-            session.close()
+            g.close()
     report = Report(stage, context.label, [_result(p, outcomes[p.id]) for p in practices], g.metrics,
-                    notes + context.notes + ([g.lint.problem] if "lint" in g.__dict__ and g.lint.problem else []),
+                    notes + context.notes + ([g.lint.problem] if g.linted and g.lint.problem else []),
                     lines)
     return report
 
@@ -80,18 +80,28 @@ def _run_checks(g: Grading, practices) -> dict[str, Outcome]:
             outcomes[p.id] = errored(f"Not checked: {exc}")
         outcomes["image-builds"] = Outcome("fail", str(exc), "A Dockerfile BuildKit can parse.")
         return outcomes
-    outcomes["image-builds"] = CHECKS["image-builds"](g)
-    if outcomes["image-builds"].status != "pass":
-        for p in practices:
-            if p.id != "image-builds":
-                outcomes[p.id] = errored("Not checked: the image did not build (see image-builds).")
-        return outcomes
-    g.base_image  # records base_image_bytes
+    checks = {p.id: CHECKS[p.id] for p in practices}
+    g.start_lint()  # hadolint needs no image: it runs while BuildKit builds
+    if "image-builds" in checks:
+        outcomes["image-builds"] = checks["image-builds"](g)
+    if any(c.needs_image for c in checks.values()) and g.build.ok:
+        g.base_image  # noqa: B018  (records base_image_bytes)
+        # The containers the checks look at, started side by side (one waits while another is
+        # probed), and the checks' slow independent parts, in the background meanwhile.
+        g.start(*dict.fromkeys(purpose for c in checks.values() for purpose in c.containers))
+        for c in checks.values():
+            if c.prepare is not None:
+                c.prepare(g)
     for p in practices:
         if p.id in outcomes:
             continue
+        if checks[p.id].needs_image and not g.build.ok:
+            outcomes[p.id] = errored("Not checked: the image did not build (see image-builds).")
+            continue
         try:
-            outcomes[p.id] = CHECKS[p.id](g)
+            outcomes[p.id] = checks[p.id](g)
+        except NotChecked as exc:
+            outcomes[p.id] = errored(str(exc))
         except Exception as exc:  # a grader bug must not hide the other results
             outcomes[p.id] = errored(f"The check itself failed ({type(exc).__name__}: {exc}); please report this.",
                                      details=traceback.format_exc().splitlines()[-6:])

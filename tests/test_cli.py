@@ -82,6 +82,13 @@ def test_failing_solution_exits_1_and_names_line_and_fix(docker_client, base_ima
     assert secrets["line"] == copy_line
 
 
+def test_a_report_that_cannot_be_written_is_a_usage_error_before_grading(tmp_path):
+    """--json into a folder that does not exist: exit 2 with one line, at once (not after a build)."""
+    result = check("--stage", "1", "--json", str(tmp_path / "no" / "such" / "r.json"), "solutions/stage1")
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0 and "does not exist" in result.stderr
+
+
 def test_usage_error_exits_2():
     """An unknown option is a usage error (exit 2), as the curriculum specifies."""
     result = check("--stage", "9")

@@ -30,7 +30,6 @@ SOURCES = sorted(NOTEBOOKS.glob("[0-9][0-9]-*.py"))
 # DOCKERCOURSE_WORKSPACE. (exercises/ holds the learner's starter, which fails by design.)
 CHECKED_WORKSPACE = {"01-working": "solutions/stage1", "02-security": "solutions/stage2"}
 CELL_TIMEOUT = 900           # seconds per cell: a first build downloads from PyPI
-LEFTOVER_GRACE = 120         # seconds to let concurrent grading sessions (other test runs) finish
 # Set to a directory to keep the executed notebooks (.ipynb with outputs) for reading.
 OUTPUT_DIR_ENV = "DOCKERCOURSE_NOTEBOOK_OUTPUT"
 
@@ -125,19 +124,6 @@ def test_every_catalogue_section_is_an_anchor_in_its_notebook():
 # --- running them ----------------------------------------------------------------------------------
 
 
-def _grader_sessions(client) -> set[str]:
-    """The session ids (label values) of everything on the engine the graders labelled."""
-    filters = {"label": engine.GRADER_LABEL}
-    found = set()
-    for collection in (client.containers.list(all=True, filters=filters), client.images.list(filters=filters),
-                       client.networks.list(filters=filters), client.volumes.list(filters=filters)):
-        for item in collection:
-            # Containers and images have a `labels` property; networks and volumes keep them in attrs.
-            labels = item.labels if hasattr(type(item), "labels") else item.attrs.get("Labels")
-            found.add((labels or {}).get(engine.GRADER_LABEL, "?"))
-    return found
-
-
 def _tree_digest(root: Path) -> str:
     digest = hashlib.sha256()
     for path in sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
@@ -156,8 +142,9 @@ def test_notebook_runs_top_to_bottom(source, docker_client, base_images, monkeyp
         monkeypatch.setenv(course.WORKSPACE_ENV, CHECKED_WORKSPACE[name])
     else:
         monkeypatch.delenv(course.WORKSPACE_ENV, raising=False)
-    sessions_before = _grader_sessions(docker_client)
     exercises_before = _tree_digest(course.ROOT / "exercises")
+    run = os.environ[engine.RUN_ENV]
+    before = {kind: set(names) for kind, names in engine.leftovers(docker_client, run=run).items()}
 
     nb = jupytext.read(source)
     client = NotebookClient(nb, kernel_name="python3", timeout=CELL_TIMEOUT,
@@ -186,9 +173,9 @@ def test_notebook_runs_top_to_bottom(source, docker_client, base_images, monkeyp
     mine = {"label": f"{engine.GRADER_LABEL}={session}"}
     assert not docker_client.containers.list(all=True, filters=mine), "the notebook's Lab left containers"
     assert not docker_client.images.list(filters=mine), "the notebook's Lab left images"
-    # The check cell's grading sessions have random ids: anything new must be gone, allowing
-    # concurrent grading (another test run on the same engine) time to finish and clean up.
-    deadline = time.monotonic() + LEFTOVER_GRACE
-    while (new := _grader_sessions(docker_client) - sessions_before) and time.monotonic() < deadline:
-        time.sleep(5)
-    assert not new, f"grader-labelled resources left behind: {engine.leftovers(docker_client)}"
+    # The check cell's gradings ran in the notebook's kernel, which inherits this test run's label
+    # (tests/conftest.py): whatever of this run is on the engine now and was not before, the
+    # notebook left behind.
+    after = engine.leftovers(docker_client, run=run)
+    left = {kind: sorted(set(names) - before[kind]) for kind, names in after.items()}
+    assert not any(left.values()), f"grader-labelled resources left behind: {left}"

@@ -150,3 +150,22 @@ def test_every_ignored_rule_says_why(solution):
         assert line is not None, f"{code}: not written as a `- {code}  # reason` list item"
         reason = line.partition("#")[2].strip()
         assert len(reason.split()) >= 3, f"{code}: give the reason in a comment beside it ({line.strip()!r})"
+
+
+# --- the solutions' files ---------------------------------------------------------------------
+
+def test_no_solution_keeps_a_hand_made_twin_of_the_stage_before():
+    """A file a stage takes unchanged is inherited (solutions/stages.toml), never copied: each
+    solutions/stageN/ file differs from what solution N-1 has under that name, and every
+    inherited name resolves."""
+    from graders import solutions
+
+    stages = [solution_stage(p) for p in solution_dirs()]
+    for stage in stages:
+        whole = solutions.files(stage)  # raises when an inherited name does not resolve
+        if stage - 1 not in stages:
+            continue
+        before = solutions.files(stage - 1)
+        own = {rel for rel, path in whole.items() if path.is_relative_to(solutions.folder(stage))}
+        twins = [rel for rel in own if rel in before and before[rel].read_bytes() == whole[rel].read_bytes()]
+        assert twins == [], f"stage{stage} copies {twins} unchanged from stage{stage - 1}: inherit them instead"

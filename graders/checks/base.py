@@ -43,14 +43,34 @@ def errored(reason: str, line: int | None = None, details: list[str] | None = No
 
 
 CheckFunction = Callable[["Grading"], Outcome]
-CHECKS: dict[str, CheckFunction] = {}
 
 
-def check(practice_id: str) -> Callable[[CheckFunction], CheckFunction]:
+@dataclass(frozen=True)
+class Check:
+    """A practice's check and what it needs from the grading run: the learner's image (most do;
+    a stage-3 build-script check does not), and the containers it looks at, by purpose, which the
+    runner starts side by side as soon as the image is built, and `prepare`, which the runner calls
+    then too, so that a slow part of the check (scanning the saved image) overlaps the waits."""
+
+    function: CheckFunction
+    needs_image: bool = True
+    containers: tuple[str, ...] = ()
+    prepare: Callable[["Grading"], None] | None = None  # starts its slow part in the background
+
+
+    def __call__(self, g: "Grading") -> Outcome:
+        return self.function(g)
+
+
+CHECKS: dict[str, Check] = {}
+
+
+def check(practice_id: str, *, needs_image: bool = True, containers: tuple[str, ...] = (),
+          prepare: Callable[["Grading"], None] | None = None) -> Callable[[CheckFunction], CheckFunction]:
     def register(function: CheckFunction) -> CheckFunction:
         if practice_id in CHECKS:
             raise ValueError(f"two checks registered for {practice_id!r}")
-        CHECKS[practice_id] = function
+        CHECKS[practice_id] = Check(function, needs_image, containers, prepare)
         return function
 
     return register

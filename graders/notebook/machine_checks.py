@@ -130,13 +130,14 @@ def setup_checks() -> list[SetupCheck]:
         "cache and dangling images (Docker Desktop: raise the disk limit in Settings → Resources)."))
 
     if client is not None:
-        left = engine.leftovers(client)
-        count = sum(len(v) for v in left.values())
+        found = engine.sessions(client)
+        stale = [sid for sid, labels in found.items() if engine.is_stale(labels)]
+        live = len(found) - len(stale)
         checks.append(SetupCheck(
-            "Leftovers from earlier grading", "ok" if count == 0 else "warn",
-            "none" if count == 0 else ", ".join(f"{len(v)} {k}" for k, v in left.items() if v)
-            + " (another grading run may be in progress)",
-            "" if count == 0 else "If no grading is running, `.venv/bin/python -m graders cleanup` removes them."))
+            "Leftovers from earlier grading", "ok" if not stale else "warn",
+            (f"{len(stale)} session(s) whose grading process is gone" if stale else "none")
+            + (f"; {live} grading session(s) in progress" if live else ""),
+            "" if not stale else "`.venv/bin/python -m graders cleanup` removes them (gradings in progress are left alone)."))
         client.close()
     return checks
 

@@ -14,19 +14,11 @@ from .display import show_rich
 
 NOTEBOOKS = REPO_ROOT / "notebooks"
 
-# "A day and a half": 1.5 teaching days of 6 hours (breaks and lunch not counted).
-COURSE_MINUTES = 540
-# Minutes per notebook; the notebooks of stages 1-7 are named in practices.toml ([[stage]].notebook).
-PLAN_MINUTES = {
-    "00-setup": 15,
-    "01-working": 75,
-    "02-security": 90,
-    "03-ci": 70,
-    "04-debug": 55,
-    "05-operations": 70,
-    "06-reproducible": 70,
-    "07-optimize": 75,
-}
+_CATALOGUE = catalogue_module.load()
+# The plan lives in the catalogue (graders/practices.toml: [course] and each [[stage]]'s minutes).
+COURSE_MINUTES = _CATALOGUE.course.minutes
+PLAN_MINUTES = {Path(_CATALOGUE.course.setup_notebook).stem: _CATALOGUE.course.setup_minutes,
+                **{Path(s.notebook).stem: s.minutes for s in _CATALOGUE.stages}}
 BUDGET_LINE = re.compile(r"\*\*Time budget:\*\*\s*(\d+)\s*min")
 OBJECTIVES_HEADING = re.compile(r"^#\s*#+\s*Objectives\b", re.MULTILINE)
 
@@ -44,10 +36,10 @@ def notebook_has_objectives(path: Path) -> bool:
 
 def planned_notebooks() -> list[tuple[str, str, int]]:
     """(notebook name, what it covers, planned minutes), in course order."""
-    rows = [("00-setup", "Set-up: engine, BuildKit, base images, disk", PLAN_MINUTES["00-setup"])]
-    for stage in catalogue_module.load().stages:
-        name = Path(stage.notebook).stem
-        rows.append((name, f"Stage {stage.number}: {stage.title}", PLAN_MINUTES[name]))
+    course = _CATALOGUE.course
+    rows = [(Path(course.setup_notebook).stem, course.setup_title, course.setup_minutes)]
+    for stage in _CATALOGUE.stages:
+        rows.append((Path(stage.notebook).stem, f"Stage {stage.number}: {stage.title}", stage.minutes))
     return rows
 
 
