@@ -10,8 +10,10 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.requirements-installed
 NOTEBOOK_SOURCES := $(sort $(wildcard notebooks/[0-9]*.py))
 PYTEST_ARGS ?=
+# make lab LAB_ARGS="--port 9000 --no-browser" (Jupyter's own options too, e.g. --ip=0.0.0.0)
+LAB_ARGS ?=
 
-.PHONY: lab test setup venv engine images notebooks grade clean-engine help
+.PHONY: lab test setup venv engine images notebooks browser grade clean-engine help
 
 help:
 	@echo "make lab     set up, then open JupyterLab on notebooks/00-setup.ipynb"
@@ -40,11 +42,17 @@ images: venv engine
 notebooks: venv
 	@$(VENV)/bin/jupytext --quiet --sync $(NOTEBOOK_SOURCES)
 
+# JupyterLab on the course folder, opening notebooks/00-setup.ipynb, with the settings in jupyter/;
+# it prints the URL to open (port and token). tests/test_lab_browser.py starts the same command.
 lab: setup
-	$(VENV)/bin/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root,) notebooks/00-setup.ipynb
+	@$(PY) -m graders.notebook.lab_server $(LAB_ARGS)
 
-test: setup
+test: setup browser
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Chromium for the browser test (driven by Playwright; never `playwright install`).
+browser:
+	@bash scripts/ensure-browser.sh
 
 grade: venv engine images
 	$(PY) -m graders check $(if $(STAGE),--stage $(STAGE),) exercises

@@ -10,6 +10,9 @@ not start) raises NotChecked; the runner reports that practice as `error` with t
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
+import posixpath
+import re
 import shutil
 import threading
 import time
@@ -38,11 +41,32 @@ HARDENED_RUN = {
     "security_opt": ["no-new-privileges"],
 }
 # How each purpose runs the image: `docker run IMAGE` with no command and no user override, plus these.
-PURPOSES: dict[str, dict] = {"serve": {}, "hardened": HARDENED_RUN}
+# ("crash": faulthandler crashes its server on purpose, so no other check watches a dying one.)
+PURPOSES: dict[str, dict] = {"serve": {}, "hardened": HARDENED_RUN, "crash": {}}
+ONE_OFF_TIMEOUT = 30.0    # seconds a one-off command in the image may run
+
+
+@dataclass(frozen=True)
+class OneOff:
+    """A command run once in a fresh container of the image (its entrypoint replaced), to its end."""
+
+    exit_code: int | None     # None: still running at the deadline (then killed), or it could not start
+    log: str                  # stdout and stderr, as `docker logs` shows them (the tail)
+    problem: str | None = None
 
 
 class NotChecked(Exception):
     """What a check needs is not there (no image, no running container): the practice is `error`."""
+
+
+PYTHON_EXECUTABLE = re.compile(r"python(\d+(\.\d+)?)?$")
+
+
+@dataclass(frozen=True)
+class Interpreter:
+    path: str              # as the serving process was started with it (argv[0])
+    user: str | None       # "uid:gid" of that process
+    how: str               # how it was found, for messages
 
 
 @dataclass(eq=False)
@@ -68,6 +92,16 @@ class Run:
         return probes.logs_tail(self.container, lines) if self.container is not None else []
 
     @cached_property
+    def interpreter(self) -> Interpreter:
+        """The Python the app's server runs (the oldest Python process: PID 1, or its child under an
+        init), the user it runs as, and how it was found; python3 from PATH when none is found."""
+        for proc in probes.processes(self.container):
+            if proc.argv and PYTHON_EXECUTABLE.search(posixpath.basename(proc.argv[0])):
+                user = f"{proc.uid}:{proc.gid}" if proc.uid is not None and proc.gid is not None else None
+                return Interpreter(proc.argv[0], user, f"the serving process's interpreter, {proc.argv[0]}")
+        return Interpreter("python3", None, "python3 from PATH (no Python process found in the container)")
+
+    @cached_property
     def listeners(self) -> list[probes.Listener] | None:
         """The TCP sockets the app listens on (read once); None when the container is not running."""
         return probes.listening_sockets(self.container) if self.running else None
@@ -85,17 +119,28 @@ class Grading:
             "image_bytes": None, "base_image_bytes": None, "build_seconds": None,
             "rebuild_seconds": None, "startup_seconds": None, "stop_seconds": None,
         }
+        self.sections: list = []          # report.Section tables the checks add (stage 3: the pushes)
+        self.file_lines: dict[str, list[str]] = {}   # files other than the Dockerfile results point into
         self._builds: dict[str, builder.BuildResult] = {}
         self._runs: dict[str, concurrent.futures.Future] = {}
         self._jobs: dict[str, concurrent.futures.Future] = {}
         self._lock = threading.Lock()
         self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=4, thread_name_prefix="grading")
 
+    @cached_property
+    def scripts(self):
+        """The runs of the learner's build.sh against this grading's registry (stage 3 and after)."""
+        from .build_script import ScriptRuns
+
+        return ScriptRuns(self)
+
     def close(self) -> None:
-        """Remove everything the session made. Containers still being waited for in worker
+        """Remove everything the session made (and the images the build script made). Containers still being waited for in worker
         threads are removed first (their waits then end at once), then the session is swept once
         more for anything a worker created meanwhile."""
         self._pool.shutdown(wait=False, cancel_futures=True)
+        if "scripts" in self.__dict__:
+            self.scripts.close()
         self.session.close()
         concurrent.futures.wait([*self._runs.values(), *self._jobs.values()], timeout=SERVE_LIMIT + 15)
         self.session.close()
@@ -235,6 +280,27 @@ class Grading:
         """The result of the background work `key` (started now if it was not)."""
         return self.submit(key, work).result()
 
+    def one_off(self, key: str, argv: list[str], timeout: float = ONE_OFF_TIMEOUT) -> OneOff:
+        """Run `argv` in a fresh container of the image (no network, the image's environment and
+        user, the entrypoint replaced by argv[0]), once per key, to its end or the deadline."""
+        return self.result(f"one-off {key}", lambda: self._one_off(key, argv, timeout))
+
+    def _one_off(self, key: str, argv: list[str], timeout: float) -> OneOff:
+        try:
+            container = self.session.create(self.image.id, name=self.session.name(f"once-{key}"), entrypoint=argv[:1],
+                                            command=argv[1:], network_disabled=True)
+            container.start()
+        except docker.errors.APIError as exc:
+            return OneOff(None, "", (exc.explanation or str(exc)).strip())
+        try:
+            code = container.wait(timeout=timeout).get("StatusCode")
+        except Exception:  # noqa: BLE001 (requests' ReadTimeout / ConnectionError: still running)
+            code = None
+            with contextlib.suppress(docker.errors.APIError):
+                container.kill()
+        log = container.logs(tail=400).decode("utf-8", "replace")
+        return OneOff(code, log)
+
     @property
     def serving(self) -> Run:
         return self.container("serve")
@@ -268,11 +334,17 @@ class Grading:
                            "the grader ran it again publishing that port")
         return again
 
-    def _start_and_wait(self, name: str, options: dict, ports: list[int]) -> Run:
+    def run_image(self, key: str, image_id: str) -> Run:
+        """Run another image (one the build script pushed, pulled back) as `docker run IMAGE`
+        would, once per key, and wait for it to serve."""
+        ports = list(dict.fromkeys([DEFAULT_APP_PORT, *self.candidate_ports()]))
+        return self.result(f"run {key}", lambda: self._start_and_wait(key, {}, ports, image_id))
+
+    def _start_and_wait(self, name: str, options: dict, ports: list[int], image_id: str | None = None) -> Run:
         started = time.monotonic()
         try:
             container = self.session.create(
-                self.image.id, name=self.session.name(name), network=self.network.name,
+                image_id or self.image.id, name=self.session.name(name), network=self.network.name,
                 ports={f"{port}/tcp": ("127.0.0.1", None) for port in ports}, **options)
         except docker.errors.APIError as exc:
             return self._not_started(name, None, exc, ports)
@@ -288,6 +360,16 @@ class Grading:
         said = (exc.explanation or str(exc)).strip()
         return Run(name, container, probes.HttpAnswer(False, None, 0.0, f"the engine could not start it: {said}"),
                    ports[0], start_error=said)
+
+    def submission_file(self, name: str) -> Path | None:
+        """A file of the submission as the learner wrote it (their workspace, else the grader's copy,
+        which holds a course solution's inherited files); its lines are kept for the report."""
+        for base in (self.context.source, self.context.dir):
+            path = base / name
+            if path.is_file() and not path.is_symlink():
+                self.file_lines.setdefault(name, path.read_text(encoding="utf-8", errors="replace").splitlines())
+                return path
+        return None
 
     def dockerfile_text_lines(self) -> list[str]:
         try:

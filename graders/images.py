@@ -1,4 +1,5 @@
-"""Base images: `python -m graders images` makes sure every tag in STANDIN_TAGS exists locally.
+"""Base images: `python -m graders images` makes sure every tag in STANDIN_TAGS, and the registry
+image stage 3 pushes to (graders/registry_image.py), exist locally.
 
 - present locally: nothing to do (no network, instant);
 - otherwise `docker pull` through the engine, with a short stall timeout (graders/pull.py);
@@ -23,7 +24,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from . import engine, standin
+from . import engine, registry_image, standin
 from .host import debian_mirror_uri, debian_security_uri, host_extra_cas
 from .pull import PullFailed
 from .pull import pull as docker_pull
@@ -132,44 +133,56 @@ def ensure_base_images(
     tags: Sequence[str] = STANDIN_TAGS,
     pull: bool = True,
     mirror: str | None = None,
+    registry: bool | None = None,
 ) -> list[ImageOutcome]:
-    """Make sure every tag exists locally: present, else pulled, else built as a stand-in.
+    """Make sure every tag exists locally: present, else pulled, else built as a stand-in; then
+    (with `registry`) the registry image stage 3 pushes to, the same way.
 
     Idempotent: tags already present are left alone, with no network access. `tags` lets tests
     build stand-ins under throwaway names; `pull=False` skips the registry; `mirror` overrides
-    the Debian archive read from the machine's apt sources. Raises BaseImageError.
+    the Debian archive read from the machine's apt sources; `registry` defaults to making the
+    registry image only for the course's own tags. Raises BaseImageError.
     """
+    registry = tuple(tags) == STANDIN_TAGS if registry is None else registry
     console = console or Console(stderr=True)
     own_client = client is None
     client = client or _connect()
-    outcomes: dict[str, ImageOutcome] = {}
     try:
         with Display(console) as display:
-            display.step("checking local images")
-            for tag in tags:
-                started = time.monotonic()
-                image = local_image(client, tag)
-                if image is not None:
-                    outcomes[tag] = _outcome(tag, "present", image, _origin(image), started)
-
-            pull_failure = "" if pull else "not tried (offline)"
-            for tag in [t for t in tags if t not in outcomes]:
-                if pull_failure:
-                    break
-                outcome, pull_failure = _pulled(client, tag, display)
-                if outcome is not None:
-                    outcomes[tag] = outcome
-
-            to_build = [t for t in tags if t not in outcomes]
-            if to_build:
-                started = time.monotonic()
-                image = standin.build(client, to_build, display, mirror)
-                for tag in to_build:
-                    detail = f"course stand-in; registry: {pull_failure}"
-                    outcomes[tag] = _outcome(tag, "built", image, detail, started)
+            outcomes = _ensure(client, display, tags, pull,
+                               lambda missing: standin.build(client, missing, display, mirror))
+            if registry:
+                outcomes += _ensure(client, display, [registry_image.REGISTRY_TAG], pull,
+                                    lambda _missing: registry_image.build(client, display.detail))
     finally:
         if own_client:
             client.close()
+    return outcomes
+
+
+def _ensure(client, display: Display, tags: Sequence[str], pull: bool, build) -> list[ImageOutcome]:
+    """Each tag: present, else pulled, else made by `build(missing tags)` (one image for all)."""
+    outcomes: dict[str, ImageOutcome] = {}
+    display.step("checking local images")
+    for tag in tags:
+        started = time.monotonic()
+        image = local_image(client, tag)
+        if image is not None:
+            outcomes[tag] = _outcome(tag, "present", image, _origin(image), started)
+    pull_failure = "" if pull else "not tried (offline)"
+    for tag in [t for t in tags if t not in outcomes]:
+        if pull_failure:
+            break
+        outcome, pull_failure = _pulled(client, tag, display)
+        if outcome is not None:
+            outcomes[tag] = outcome
+    to_build = [t for t in tags if t not in outcomes]
+    if to_build:
+        started = time.monotonic()
+        display.step("building a stand-in", ", ".join(to_build))
+        image = build(to_build)
+        for tag in to_build:
+            outcomes[tag] = _outcome(tag, "built", image, f"course stand-in; registry: {pull_failure}", started)
     return [outcomes[t] for t in tags]
 
 

@@ -19,6 +19,7 @@ import docker.errors
 EXEC_TIMEOUT = 20.0          # seconds a command run inside the container may take
 EXEC_OUTPUT_LIMIT = 4 << 20  # bytes of its stdout (and of its stderr) kept
 HTTP_TIMEOUT = 2.0
+REDIRECT_PATIENCE = 2.0     # seconds of nothing but redirects before wait_for_200 gives up
 
 
 @dataclass
@@ -51,6 +52,19 @@ def http_status(url: str, timeout: float = HTTP_TIMEOUT) -> tuple[int | None, st
     except (urllib.error.URLError, ConnectionError, TimeoutError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
         return None, str(reason)
+
+
+def http_body(url: str, timeout: float = HTTP_TIMEOUT, limit: int = 1 << 16) -> tuple[int | None, str]:
+    """(status, the first `limit` bytes of the body as text) of GET url; redirects not followed."""
+    try:
+        with _OPENER.open(url, timeout=timeout) as response:
+            return response.status, response.read(limit).decode("utf-8", "replace")
+    except urllib.error.HTTPError as exc:
+        body = exc.read(limit).decode("utf-8", "replace")
+        exc.close()
+        return exc.code, body
+    except (urllib.error.URLError, ConnectionError, TimeoutError, OSError) as exc:
+        return None, str(getattr(exc, "reason", exc))
 
 
 def container_state(container) -> dict:
@@ -100,6 +114,7 @@ def wait_for_200(container, ports: list[int], path: str = "/healthz", limit: flo
     Returns the answer and the port it came from (the first port when none answered)."""
     started = started or time.monotonic()
     status, problem = None, "no answer"
+    redirected_since = None
     while True:
         elapsed = time.monotonic() - started
         state = container_state(container)
@@ -108,6 +123,10 @@ def wait_for_200(container, ports: list[int], path: str = "/healthz", limit: flo
         port, status, problem = poll_200(container, ports, path)
         if port is not None:
             return HttpAnswer(True, 200, time.monotonic() - started, None), port
+        # A server that keeps answering with a redirect will not start answering 200: say so at once.
+        redirected_since = (redirected_since or time.monotonic()) if status and 300 <= status < 400 else None
+        if redirected_since and time.monotonic() - redirected_since > REDIRECT_PATIENCE:
+            return HttpAnswer(False, status, elapsed, problem), ports[0]
         if elapsed > limit:
             shown = ", ".join(map(str, ports))
             return HttpAnswer(False, status, elapsed,

@@ -28,11 +28,28 @@ class Result:
     max_points: int
     title: str
     details: list[str] = field(default_factory=list)
+    file: str = "Dockerfile"   # the file `line` is in
 
     def as_json(self) -> dict:
         return {"id": self.id, "stage": self.stage, "level": self.level, "status": self.status,
                 "message": self.message, "line": self.line, "hint": self.hint, "points": self.points,
-                "max_points": self.max_points, "title": self.title, "details": self.details}
+                "max_points": self.max_points, "title": self.title, "details": self.details, "file": self.file}
+
+
+@dataclass
+class Section:
+    """A table the report shows after a stage's results (stage 3: what each branch pushed), and
+    writes to the JSON under its own key (an extra key: the contract's keys keep their meaning)."""
+
+    key: str                  # the JSON key, e.g. "registry"
+    stage: int                # shown after this stage's results
+    title: str
+    columns: list[str]
+    rows: list[list[str]]
+    notes: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict:
+        return {"title": self.title, "rows": [dict(zip(self.columns, row)) for row in self.rows], "notes": self.notes}
 
 
 @dataclass
@@ -43,6 +60,11 @@ class Report:
     metrics: dict
     notes: list[str] = field(default_factory=list)
     dockerfile_lines: list[str] = field(default_factory=list)
+    sections: list[Section] = field(default_factory=list)
+    file_lines: dict[str, list[str]] = field(default_factory=dict)   # other files results point into
+
+    def lines_of(self, file: str) -> list[str]:
+        return self.dockerfile_lines if file == "Dockerfile" else self.file_lines.get(file, [])
 
     @property
     def required_failures(self) -> list[Result]:
@@ -56,8 +78,11 @@ class Report:
         return next(r for r in self.results if r.id == practice_id)
 
     def as_json(self) -> dict:
-        return {"schema": SCHEMA, "stage": self.stage, "context": self.context,
-                "results": [r.as_json() for r in self.results], "metrics": self.metrics, "notes": self.notes}
+        report = {"schema": SCHEMA, "stage": self.stage, "context": self.context,
+                  "results": [r.as_json() for r in self.results], "metrics": self.metrics, "notes": self.notes}
+        for section in self.sections:
+            report[section.key] = section.as_json()
+        return report
 
     def write_json(self, path: Path) -> None:
         path.write_text(json.dumps(self.as_json(), indent=2) + "\n", encoding="utf-8")
@@ -72,7 +97,7 @@ class Report:
                                   skipped=str(sum(r.status == "skip" for r in results)))
             for r in results:
                 case = ET.SubElement(suite, "testcase", classname=f"stage{stage}.{r.level}", name=r.id)
-                text = "\n".join(filter(None, [r.message, f"Dockerfile line {r.line}" if r.line else "",
+                text = "\n".join(filter(None, [r.message, f"{r.file} line {r.line}" if r.line else "",
                                                f"Fix: {r.hint}" if r.hint else "", *r.details]))
                 if r.status in ("fail", "error", "skip"):
                     tag = {"fail": "failure", "error": "error", "skip": "skipped"}[r.status]
@@ -93,17 +118,32 @@ class Report:
                 console.print(f"  {SYMBOLS[r.status]}  {r.id}{level}  [dim]{escape(r.title)}[/]")
                 if r.status == "pass":
                     continue
-                if r.line and 0 < r.line <= len(self.dockerfile_lines):
-                    console.print(f"      [cyan]Dockerfile:{r.line}[/]  {escape(self.dockerfile_lines[r.line - 1].strip())}")
+                lines = self.lines_of(r.file)
+                if r.line and 0 < r.line <= len(lines):
+                    console.print(f"      [cyan]{escape(r.file)}:{r.line}[/]  {escape(lines[r.line - 1].strip())}")
                 console.print(f"      {escape(r.message)}", soft_wrap=True)
                 for detail in r.details[:8]:
                     console.print(f"      [dim]│ {escape(detail)}[/]", soft_wrap=True)
                 if r.hint:
                     console.print(f"      [bold]How to fix:[/] {escape(r.hint)}", soft_wrap=True)
+            for section in (s for s in self.sections if s.stage == stage):
+                console.print()
+                console.print(self._table(section))
+                for note in section.notes:
+                    console.print(f"  [dim]{escape(note)}[/]", soft_wrap=True)
         if len(stages) > 1:
             console.print()
             console.print(self.scorecard())
         self._summary(console)
+
+    @staticmethod
+    def _table(section: Section) -> Table:
+        table = Table(title=section.title, title_justify="left", show_lines=False)
+        for column in section.columns:
+            table.add_column(column)
+        for row in section.rows:
+            table.add_row(*(escape(cell) for cell in row))
+        return table
 
     def scorecard(self) -> Table:
         table = Table(title="Scorecard", show_lines=False)

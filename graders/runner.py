@@ -35,7 +35,7 @@ def _result(practice, outcome: Outcome) -> Result:
     hint = (outcome.fix or practice.fix) if outcome.status == "fail" else ""
     return Result(practice.id, practice.stage, practice.level, outcome.status, outcome.message, outcome.line,
                   hint, practice.points if outcome.status == "pass" else 0, practice.points, practice.title,
-                  outcome.details)
+                  outcome.details, outcome.file)
 
 
 def grade(path: Path, stage: int | None = None, on_step: Callable[[str], None] | None = None,
@@ -67,7 +67,7 @@ def grade(path: Path, stage: int | None = None, on_step: Callable[[str], None] |
             g.close()
     report = Report(stage, context.label, [_result(p, outcomes[p.id]) for p in practices], g.metrics,
                     notes + context.notes + ([g.lint.problem] if g.linted and g.lint.problem else []),
-                    lines)
+                    lines, g.sections, g.file_lines)
     return report
 
 
@@ -79,10 +79,13 @@ def _run_checks(g: Grading, practices) -> dict[str, Outcome]:
         for p in practices:
             outcomes[p.id] = errored(f"Not checked: {exc}")
         outcomes["image-builds"] = Outcome("fail", str(exc), "A Dockerfile BuildKit can parse.")
-        return outcomes
+        # What does not need the grader's own image (the build script's checks) is still judged.
+        practices = [p for p in practices if not CHECKS[p.id].needs_image]
+        if not practices:
+            return outcomes
     checks = {p.id: CHECKS[p.id] for p in practices}
-    g.start_lint()  # hadolint needs no image: it runs while BuildKit builds
     if "image-builds" in checks:
+        g.start_lint()  # hadolint needs no image: it runs while BuildKit builds
         outcomes["image-builds"] = checks["image-builds"](g)
     if any(c.needs_image for c in checks.values()) and g.build.ok:
         g.base_image  # noqa: B018  (records base_image_bytes)

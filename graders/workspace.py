@@ -348,3 +348,27 @@ def build_context(source: Path, offline: bool) -> Iterator[BuildContext]:
         yield built
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+# Never copied for a build script: the learner's own repository and virtual environment.
+NOT_FOR_SCRIPTS = (".git", ".venv", "venv", "**/__pycache__", ".pytest_cache")
+
+
+def copy_for_scripts(source: Path, destination: Path) -> list[str]:
+    """The whole submission as a build script sees it in a fresh checkout: every file of the
+    workspace (tests/ included, whatever .dockerignore keeps out of the build context), except its
+    .git and virtual environment; a packaging-only directory laid over the sample app as committed
+    (and a course solution's inherited files). Nothing is written through a link; notes returned."""
+    source = Path(source)
+    if not source.is_dir():
+        raise WorkspaceError(f"{source} is not a directory")
+    root_files = _root_files(source)
+    notes: list[str] = []
+    skipped: list[str] = []
+    destination.mkdir(parents=True, exist_ok=True)
+    if not has_app(source):
+        skipped += _copy_app(destination, notes)
+        _copy_inherited(source, destination, notes)
+    skipped += _copy_entries(source, destination, _sent_entries(source, list(NOT_FOR_SCRIPTS)), root_files)
+    _note_skipped(skipped, notes)
+    return notes

@@ -34,9 +34,12 @@
 # Run the cells from top to bottom (Shift+Enter). Nothing here changes your files; the test build
 # below is removed again at once.
 #
-# Commands for a terminal (File → New → Terminal in JupyterLab) are run from the course folder
-# with the course's Python: `.venv/bin/python -m graders …` (or `source .venv/bin/activate` once,
-# then `python -m graders …`).
+# JupyterLab serves the course folder. The file browser on the left shows `notebooks/`, where
+# this notebook is; click the folder icon at the start of the path above the file list for the
+# course folder itself, with `exercises/` (your workspace) and `notebooks/`. A terminal
+# (File → New → Terminal) starts in the course folder: run the course's commands there with the
+# course's Python, `.venv/bin/python -m graders …` (or `source .venv/bin/activate` once, then
+# `python -m graders …`).
 
 # %%
 # The course's helpers live in graders/, in the course folder above this notebook.
@@ -111,7 +114,8 @@ course.show_checks(checks)
 # 3. **Walkthrough**: real images built and run from the notebook, with pictures drawn from what
 #    was measured. The walkthroughs build the course's solution directories or Dockerfiles
 #    written in the notebook, in temporary copies; they never touch your workspace.
-# 4. **Exercise**: you edit `exercises/Dockerfile` (and friends) in JupyterLab's editor.
+# 4. **Exercise**: you edit `exercises/Dockerfile` (and friends) in JupyterLab's editor, opened
+#    from the course folder in the file browser.
 # 5. **Check**: a cell that grades `exercises/` with the same graders as `python -m graders check`
 #    and shows the report. It fails (red `AssertionError`) until every required practice
 #    passes; the report above the error says which, on which Dockerfile line, and how to fix it.

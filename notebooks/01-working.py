@@ -231,13 +231,14 @@ findings = course.hadolint(NAIVE)
 #
 # Edit **`exercises/Dockerfile`** until the check below passes.
 #
-# 1. Open it in JupyterLab's editor: in the file browser on the left, go up to the course folder
-#    (click the folder icon in the path above the file list), open `exercises`, double-click
-#    `Dockerfile`. Save with Ctrl+S (⌘S on a Mac): the check reads the file on disk.
+# 1. Open it in JupyterLab's editor: click [exercises/Dockerfile](../exercises/Dockerfile), or, in
+#    the file browser on the left, click the folder icon at the start of the path above the file
+#    list (the course folder), double-click `exercises`, then `Dockerfile`. Save with Ctrl+S (⌘S on
+#    a Mac): the check reads the file on disk.
 # 2. The TODO comments in the file say what is missing. The sections above show why; the hints
 #    below nudge, without giving the answer.
-# 3. Optional, to see it yourself: open a terminal (File → New → Terminal) in the course folder
-#    and run `docker build -t shortlinks:dev exercises/`, then
+# 3. Optional, to see it yourself: open a terminal (File → New → Terminal; it starts in the
+#    course folder) and run `docker build -t shortlinks:dev exercises/`, then
 #    `docker run --rm -p 8000:8000 shortlinks:dev`, and in a second terminal
 #    `curl -s localhost:8000/healthz`. Stop the container with Ctrl+C.
 # 4. Run the check cell. Repeat until it passes.

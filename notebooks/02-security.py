@@ -253,12 +253,13 @@ print(after.apt_upgrade_summary())
 # solution 1: in a terminal, from the course folder, `.venv/bin/python -m graders start --stage 2`
 # saves your files under `backups/` first).
 #
-# 1. Open `exercises/Dockerfile` in JupyterLab's editor (file browser → course folder →
-#    `exercises` → double-click `Dockerfile`), and save with Ctrl+S (⌘S).
+# 1. Open [exercises/Dockerfile](../exercises/Dockerfile) in JupyterLab's editor (or: file browser
+#    → course folder → `exercises` → double-click `Dockerfile`), and save with Ctrl+S (⌘S).
 # 2. You will want an `exercises/.dockerignore` too. JupyterLab hides names that start with a dot:
-#    create and edit it from a terminal (File → New → Terminal; `nano exercises/.dockerignore`),
-#    or start JupyterLab with `--ContentsManager.allow_hidden=True`, after which
-#    View → Show Hidden Files lists it.
+#    create and edit it from a terminal (File → New → Terminal, which starts in the course folder;
+#    `nano exercises/.dockerignore`), or start JupyterLab with
+#    `make lab LAB_ARGS=--ContentsManager.allow_hidden=True`, after which View → Show Hidden Files
+#    lists it.
 # 3. Do not delete `exercises/.env`: the grader looks for its sentinel in your image (if the file
 #    is missing, the grader plants one in its copy of your workspace anyway).
 # 4. Try it yourself in a terminal: `docker build -t shortlinks:dev exercises/`, then

@@ -17,6 +17,7 @@ import docker.errors
 import pytest
 
 from graders import pull
+from graders.registry_image import REGISTRY_TAG
 from graders.images import (
     STANDIN_LABEL,
     STANDIN_TAGS,
@@ -101,8 +102,9 @@ def env_of(image) -> dict[str, str]:
 
 
 def test_real_tags_exist_and_stand_ins_share_one_image(client):
-    """Every python:3.13 tag the course uses is there; the stand-in ones are one image."""
-    assert [o.tag for o in client.real_outcomes] == list(STANDIN_TAGS)
+    """Every python:3.13 tag the course uses is there, then the registry image stage 3 pushes to;
+    the python stand-ins are one image."""
+    assert [o.tag for o in client.real_outcomes] == [*STANDIN_TAGS, REGISTRY_TAG]
     images = {tag: client.images.get(tag) for tag in STANDIN_TAGS}
     stand_in_ids = {img.id for img in images.values() if STANDIN_LABEL in (img.labels or {})}
     assert len(stand_in_ids) <= 1
@@ -113,15 +115,15 @@ def test_second_call_finds_real_tags_present(client):
     started = time.monotonic()
     outcomes = ensure_base_images(client=client)
     SECONDS["ensure_base_images(), real tags, again"] = elapsed = time.monotonic() - started
-    assert [o.action for o in outcomes] == ["present"] * len(STANDIN_TAGS)
+    assert [o.action for o in outcomes] == ["present"] * (len(STANDIN_TAGS) + 1)
     assert elapsed < 10  # loose on purpose: "instant" is ~0.1 s here, but CI machines vary
 
 
 def test_cli_prints_one_line_per_tag(client, capsys):
     assert main([]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert len(lines) == len(STANDIN_TAGS)
-    for tag, line in zip(STANDIN_TAGS, lines):
+    assert len(lines) == len(STANDIN_TAGS) + 1
+    for tag, line in zip([*STANDIN_TAGS, REGISTRY_TAG], lines):
         assert line.startswith(tag) and " present " in line and " MB " in line
 
 

@@ -29,9 +29,8 @@ from graders.engine import registry_reachable
 from graders.runner import implemented_stages
 
 import practice_fixtures
-from mutations import FIXTURES, dockerfile_text, fixture_path
+from mutations import FIXTURES, defects, dockerfile_text, fixture_path, texts
 
-DEFECT_MARKER = "# DEFECT:"
 
 PRACTICES = {p.id: p for p in catalogue.load().up_to(implemented_stages()[-1])}
 REQUIRED = frozenset(p.id for p in PRACTICES.values() if p.required)
@@ -51,11 +50,13 @@ BAD_PARAMS_MESSAGE = [pytest.param(name, id=name, marks=_marks(f)) for name, f i
 GOOD_PARAMS = [pytest.param(name, id=name, marks=_marks(f)) for name, f in GOOD.items()]
 
 
+def defect(name: str) -> tuple[str, int]:
+    """The file, and the 1-based line right after the fixture's one `# DEFECT:` comment."""
+    return defects(name)[0]
+
+
 def defect_line(name: str) -> int:
-    """The 1-based line of the instruction right after the fixture's `# DEFECT:` comment."""
-    lines = dockerfile_text(name).splitlines()
-    marker = next(n for n, text in enumerate(lines) if text.startswith(DEFECT_MARKER))
-    return marker + 2
+    return defect(name)[1]
 
 
 def grade_fixture(graded, name: str):
@@ -112,12 +113,12 @@ def test_fixture_directories_are_named_and_headed_for_what_they_show():
             header.append(line)
         assert any(line == f"# {name}" for line in header), f"{name}: the header names the fixture"
         assert any("Why it exists:" in line for line in header), f"{name}: the header says why it exists"
-        markers = [line for line in text.splitlines() if line.startswith(DEFECT_MARKER)]
-        assert len(markers) == (1 if name.startswith("fails-") else 0), name
+        assert len(defects(name)) == (1 if name.startswith("fails-") else 0), f"{name}: {defects(name)}"
         assert name.startswith("fails-" if name in BAD else "passes-"), name
         if name in BAD:
             assert name.startswith(f"fails-{BAD[name].fails}-"), f"{name}: named for the practice it fails"
-            line = text.splitlines()[defect_line(name) - 1]
+            file, number = defect(name)
+            line = texts(name)[file].splitlines()[number - 1].strip()
             assert line and not line.startswith("#"), f"{name}: the DEFECT marker precedes an instruction"
 
 
@@ -127,16 +128,18 @@ def test_fixture_directories_are_named_and_headed_for_what_they_show():
 @pytest.mark.parametrize("name", BAD_PARAMS_MESSAGE)
 def test_bad_fixture_fails_its_practice_at_the_defective_line(graded, name):
     """The learner must be told which practice failed, what was observed (the message names
-    it), how to fix it (a hint) and where: the Dockerfile line of the defect."""
+    it), how to fix it (a hint) and where: the file and line of the defect."""
     fixture = BAD[name]
     report = grade_fixture(graded, name)
     result = report.result(fixture.fails)
     assert result.status == "fail", describe(report)
     assert fixture.says in result.message, result.message
     assert result.hint
-    assert result.line == defect_line(name), (
-        f"points at line {result.line} ({report.dockerfile_lines[result.line - 1].strip() if result.line else ''!r}), "
-        f"the defect is line {defect_line(name)}")
+    file, line = defect(name)
+    shown = report.lines_of(result.file)
+    assert (result.file, result.line) == (file, line), (
+        f"points at {result.file}:{result.line} ({shown[result.line - 1].strip() if result.line else ''!r}), "
+        f"the defect is {file}:{line}")
 
 
 @pytest.mark.docker

@@ -63,9 +63,10 @@ def test_cleanup_removes_only_sessions_whose_process_is_gone(docker_client):
 
 def test_two_gradings_at_once_and_a_cleanup_in_between(graded, docker_client, tmp_path):
     """Two CLI gradings run at the same time on one engine while `graders cleanup` runs in the
-    middle of them: both finish, with the same verdicts as when each ran alone."""
-    names = {"a": ROOT / "solutions" / "stage2", "b": fixture_path("fails-exposes-port-wrong-port")}
-    stages = {"a": 2, "b": 1}
+    middle of them: both finish, with the same verdicts as when each ran alone (one of them runs
+    build.sh five times against its own registry, pushing images named for its own session)."""
+    names = {"a": ROOT / "solutions" / "stage3", "b": fixture_path("fails-exposes-port-wrong-port")}
+    stages = {"a": 3, "b": 1}
     running = {key: cli("check", "--stage", str(stages[key]), "--json", str(tmp_path / f"{key}.json"), str(path))
                for key, path in names.items()}
     deadline = time.monotonic() + 300

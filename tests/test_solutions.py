@@ -84,6 +84,28 @@ def test_stage1_solution_fails_exactly_what_stage2_teaches_it(graded):
     assert all(r.status == "pass" for r in report.results if r.stage == 1), describe(report)
 
 
+# Required practices of stage N the previous solution already passes, and why (a stage that
+# prepares the next one on purpose).
+ALREADY_PASSED: dict[int, dict[str, str]] = {
+    4: {"oci-labels": "solution 3's build.sh already passes the OCI labels in (issue 6: 'OCI labels passed in "
+                      "for stage 4'); stage 4 teaches reading them and getting the commit into the running app"},
+}
+
+
+@pytest.mark.docker
+@pytest.mark.parametrize("stage", [pytest.param(n, id=f"stage{n - 1}-at-stage{n}") for n in implemented_stages()
+                                   if n >= 3])
+def test_previous_solution_fails_exactly_the_new_stages_practices(graded, stage):
+    """Solution N-1 is where stage N starts: graded at stage N it passes every practice of
+    stages 1..N-1 and fails every required practice of stage N (each a real `fail`, not an
+    error), the practices that stage teaches."""
+    report = graded(SOLUTIONS / f"stage{stage - 1}", stage)
+    assert {r.id for r in report.results if r.status != "pass" and r.stage < stage} == set(), describe(report)
+    taught = {p.id for p in PRACTICES.of_stage(stage) if p.required} - set(ALREADY_PASSED.get(stage, {}))
+    assert {r.id for r in report.required_failures} == taught, describe(report)
+    assert all(report.result(pid).status == "fail" for pid in taught), describe(report)
+
+
 def _starter_as_committed() -> None:
     """The starter must be graded as the course ships it; a learner's edits would change
     what is tested (fail in CI, where that cannot happen; skip on a working copy)."""

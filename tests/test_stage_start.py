@@ -32,3 +32,13 @@ def test_two_starts_in_the_same_second_keep_both_backups(learner, monkeypatch, t
     first = start_stage(2, learner)
     second = start_stage(2, learner)
     assert first.backup != second.backup and first.backup.exists() and second.backup.exists()
+
+
+def test_start_takes_the_inherited_files_too(learner, monkeypatch, tmp_path, repo_root):
+    """Starting stage 4 writes solution 3 whole: its own files and those it inherits unchanged
+    (solutions/stages.toml), so the learner gets a complete set."""
+    monkeypatch.setattr(stage_start, "BACKUPS", tmp_path / "backups")
+    started = start_stage(4, learner)
+    assert {"Dockerfile", "build.sh", ".github/workflows/build.yml", ".dockerignore"} <= set(started.written)
+    assert (learner / ".dockerignore").read_bytes() == (repo_root / "solutions/stage2/.dockerignore").read_bytes()
+    assert (learner / "build.sh").read_bytes() == (repo_root / "solutions/stage3/build.sh").read_bytes()

@@ -19,6 +19,7 @@ class Outcome:
     line: int | None = None           # the Dockerfile line it concerns
     fix: str | None = None            # a specific nudge; the catalogue's `fix` otherwise
     details: list[str] = field(default_factory=list)  # evidence: log lines, paths...
+    file: str = "Dockerfile"          # the file `line` is in (build.sh, a workflow...)
 
     @property
     def message(self) -> str:
@@ -29,13 +30,14 @@ class Outcome:
         return self.observed
 
 
-def passed(observed: str, line: int | None = None, details: list[str] | None = None) -> Outcome:
-    return Outcome("pass", observed, line=line, details=details or [])
+def passed(observed: str, line: int | None = None, details: list[str] | None = None,
+           file: str = "Dockerfile") -> Outcome:
+    return Outcome("pass", observed, line=line, details=details or [], file=file)
 
 
 def failed(observed: str, expected: str, line: int | None = None, fix: str | None = None,
-           details: list[str] | None = None) -> Outcome:
-    return Outcome("fail", observed, expected, line, fix, details or [])
+           details: list[str] | None = None, file: str = "Dockerfile") -> Outcome:
+    return Outcome("fail", observed, expected, line, fix, details or [], file)
 
 
 def errored(reason: str, line: int | None = None, details: list[str] | None = None) -> Outcome:

@@ -108,27 +108,15 @@ def non_root_user(g: Grading) -> Outcome:
     return passed(f"Config.User is {user!r}; PID 1 runs as UID {uid[1]}, GID {ids['Gid'][1]}.", line)
 
 
-PYTHON_EXECUTABLE = re.compile(r"python(\d+(\.\d+)?)?$")
-
-
-def _serving_interpreter(served) -> tuple[list[str], str | None, str]:
-    """The interpreter the app's server runs (the oldest Python process: PID 1, or its child under an
-    init), the user to probe as, and how it was found."""
-    for proc in probes.processes(served.container):
-        if proc.argv and PYTHON_EXECUTABLE.search(posixpath.basename(proc.argv[0])):
-            user = f"{proc.uid}:{proc.gid}" if proc.uid is not None and proc.gid is not None else None
-            return [proc.argv[0]], user, f"the serving process's interpreter, {proc.argv[0]}"
-    return ["python3"], None, "python3 from PATH (no Python process found in the container)"
-
-
 @check("code-not-writable", containers=("serve",))
 def code_not_writable(g: Grading) -> Outcome:
     served = g.running()
     user_instr = g.last("USER")
     line = user_instr.line if user_instr else g.final_from_line
-    interpreter, user, how = _serving_interpreter(served)
-    result = probes.exec_in(served.container, [*interpreter, "-c", inside.script("writable_code"), APP_PACKAGE],
-                            user=user, timeout=60)
+    python = served.interpreter
+    how = python.how
+    result = probes.exec_in(served.container, [python.path, "-c", inside.script("writable_code"), APP_PACKAGE],
+                            user=python.user, timeout=60)
     if result.timed_out:
         raise NotChecked(f"Not checked: the probe (run with {how}) did not finish within 60 s.")
     if result.exit_code != 0:
