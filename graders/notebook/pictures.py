@@ -1,5 +1,6 @@
 """Pictures drawn from what a notebook just measured (matplotlib): an image's layers by size,
-and where the sentinel secret sits in the layers of several images."""
+where the sentinel secret sits in the layers of several images, which tags a registry held after
+each run of a build script, when lines reached `docker logs`, and which layers two builds share."""
 
 from __future__ import annotations
 
@@ -75,12 +76,17 @@ def plot_layers(built: Built, contents: dict[str, int] | None = None, contents_o
             px.text(contents[n] / 1e6 + top * 0.02, y, mb(contents[n]), va="center", fontsize=8)
         px.set_yticks(pys, names, fontsize=9, family="monospace")
         px.set_xlim(0, top * 1.35)
-        px.set_xlabel("bytes of files in the layer (MB), by distribution or directory")
-        px.set_title(f"inside the `{contents_of}` layer: {mb(sum(contents.values()))}",
-                     fontsize=10, loc="left")
-        px.spines[["top", "right"]].set_visible(False)
+        _label(px, "bytes of files in the layer (MB), by distribution or directory",
+               f"inside the `{contents_of}` layer: {mb(sum(contents.values()))}")
     fig.tight_layout()
     return _finish(fig, save)
+
+
+def _label(ax, xlabel: str, title: str) -> None:
+    """The pictures' one style for an axes: its x label, a left-aligned title, no top/right frame."""
+    ax.set_xlabel(xlabel)
+    ax.set_title(title, fontsize=10, loc="left")
+    ax.spines[["top", "right"]].set_visible(False)
 
 
 def _cell_label(layer: Layer) -> str:
@@ -141,5 +147,131 @@ def plot_secrets(scans: dict[str, tuple[Built, list[layers.Hit]]], uids: dict[st
                        Patch(color=SECRET_COLOURS["clean"], label="files, no secret"),
                        Patch(color=SECRET_COLOURS["empty"], label="0 B: no files changed")],
               loc="upper center", bbox_to_anchor=(0.5, -0.02), ncol=4, fontsize=8, frameon=False)
+    fig.tight_layout()
+    return _finish(fig, save)
+
+
+def _digest_colours(digests: list[str]) -> dict[str, str]:
+    """One colour per image digest, in order of first appearance."""
+    palette = ["#2f7ed8", "#e67e22", "#8e44ad", "#16a085", "#c0392b", "#7f8c8d", "#d35400", "#27ae60"]
+    order = list(dict.fromkeys(digests))
+    return {digest: palette[i % len(palette)] for i, digest in enumerate(order)}
+
+
+def plot_tag_history(demos: dict[str, list], save: str | Path | None = None):
+    """For each build script (label -> its ScriptRuns, in order): one column per run, one row per tag
+    the registry held; a cell is coloured by the image digest the tag pointed at after that run
+    (same colour, same image), outlined where that run pushed or moved it; blank where the tag did
+    not exist yet."""
+    from matplotlib.patches import Rectangle
+
+    plt = _pyplot()
+    panels = []
+    for label, runs in demos.items():
+        tags = sorted(dict.fromkeys(tag for run in runs for tag in run.registry), key=lambda t: t != "latest")
+        commits = {run.commit: run.branch for run in runs}
+        rows = [(tag, next((f"{tag} (commit on {branch})" for commit, branch in commits.items()
+                            if len(tag) >= 7 and commit.startswith(tag)), tag)) for tag in tags]
+        panels.append((label, runs, rows, _digest_colours([d for run in runs for d in run.registry.values()])))
+    heights = [max(len(rows), 1) + 1.6 for _l, _r, rows, _c in panels]
+    fig, axes = plt.subplots(len(panels), 1, figsize=(11, 0.42 * sum(heights) + 0.6),
+                             gridspec_kw={"height_ratios": heights}, squeeze=False)
+    for ax, (label, runs, rows, colours) in zip((a[0] for a in axes), panels):
+        for x, run in enumerate(runs):
+            for y, (tag, _name) in enumerate(rows):
+                digest = run.registry.get(tag)
+                top = len(rows) - 1 - y
+                if digest is None:
+                    ax.add_patch(Rectangle((x, top - 0.4), 0.94, 0.8, color="#f2f4f5"))
+                    continue
+                pushed = tag in run.pushed
+                ax.add_patch(Rectangle((x, top - 0.4), 0.94, 0.8, facecolor=colours[digest],
+                                       edgecolor="black" if pushed else "none", linewidth=2 if pushed else 0))
+                ax.text(x + 0.47, top, ("pushed " if pushed else "") + digest[7:14], ha="center", va="center",
+                        fontsize=7.5, color="white", family="monospace")
+        ax.set_xlim(-0.05, len(runs))
+        ax.set_ylim(-0.6, len(rows) - 0.4)
+        ax.set_yticks(range(len(rows)), [name for _tag, name in reversed(rows)], fontsize=8.5, family="monospace")
+        ax.set_xticks([x + 0.47 for x in range(len(runs))],
+                      [f"{run.branch}\n{run.short[:7]}, exit {run.returncode}" for run in runs], fontsize=8)
+        ax.xaxis.tick_top()
+        ax.tick_params(length=0)
+        for spine in ax.spines.values():
+            spine.set_visible(False)
+        images = len(colours)
+        ax.set_title(f"{label}: {len(rows)} tag(s), {images} distinct image(s) in the registry after {len(runs)} runs",
+                     fontsize=10, loc="left", pad=28)
+    fig.suptitle("Tags in the registry after each run of build.sh (a colour is one image digest; outlined: pushed or "
+                 "moved by that run)", fontsize=10, x=0.01, ha="left")
+    fig.tight_layout()
+    return _finish(fig, save)
+
+
+def plot_log_arrivals(watched: dict, highlight: str, seconds: float, save: str | Path | None = None):
+    """One row per container (label -> log_watch.Watched): a tick where each log line first
+    appeared, in seconds since its `docker run`; the line containing `highlight` marked and timed,
+    or said never to have arrived; the `docker stop` / `docker kill` of a container marked where it
+    happened."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(11, 0.9 * len(watched) + 1.6))
+    for i, (label, seen) in enumerate(watched.items()):
+        y = len(watched) - 1 - i
+        others = [a.seconds for a in seen.arrivals if highlight not in a.line]
+        ax.scatter(others, [y] * len(others), marker="|", s=220, color="#9aa5b1", zorder=2)
+        when = seen.first(highlight)
+        if when is None:
+            ax.text(seconds, y + 0.22, "the app's line never arrived", ha="right", fontsize=8.5, color="#c0392b")
+        else:
+            ax.scatter([when], [y], marker="o", s=90, color="#1e8449", zorder=3)
+            ax.text(when, y + 0.22, f"the app's line: {when:.1f} s", ha="center", fontsize=8.5, color="#1e8449")
+        for at, what in seen.events:
+            ax.plot([at, at], [y - 0.35, y + 0.35], color="#c0392b", linewidth=2)
+            ax.text(at, y - 0.42, what, ha="center", va="top", fontsize=8, color="#c0392b")
+    ax.set_yticks(range(len(watched)), list(reversed(watched)), fontsize=9)
+    ax.set_ylim(-0.8, len(watched) - 0.4)
+    ax.set_xlim(0, seconds * 1.02)
+    _label(ax, "seconds since `docker run` (each grey tick: a line of gunicorn's own, on stderr)",
+           f"When the app's start-up line (`…{highlight}…`, printed on stdout) reached `docker logs`")
+    fig.tight_layout()
+    return _finish(fig, save)
+
+
+def plot_layer_reuse(pairs: dict, base_layers: int, save: str | Path | None = None):
+    """For each pair of pushed images (label -> (first, second) layer_reuse.PushedImage), one row per
+    image, one cell per layer in build order: grey the base image's, blue the first build's own,
+    and for the second build green where it shares the first's layer (and all below), orange where
+    the bytes are new. Each panel says how much a host holding the first image downloads for the second."""
+    import textwrap
+
+    from matplotlib.patches import Patch, Rectangle
+
+    from .layer_reuse import new_bytes, shared_layers
+
+    plt = _pyplot()
+    width = max(len(image.diff_ids) for pair in pairs.values() for image in pair)
+    fig, axes = plt.subplots(len(pairs), 1, figsize=(min(2.5 + 1.35 * width, 15), 2.6 * len(pairs) + 0.8), squeeze=False)
+    colours = {"base": "#9aa5b1", "first": "#2f7ed8", "reused": "#1e8449", "new": "#e67e22"}
+    for ax, (label, (first, second)) in zip((a[0] for a in axes), pairs.items()):
+        shared = shared_layers(first, second)
+        for row, image in enumerate((first, second)):
+            y = 1 - row
+            for j, (step, size) in enumerate(zip(image.steps, image.sizes)):
+                kind = "base" if j < base_layers else "first" if row == 0 else "reused" if j < shared else "new"
+                ax.add_patch(Rectangle((j, y - 0.42), 0.94, 0.84, color=colours[kind]))
+                text = "\n".join(textwrap.wrap(step, 16, max_lines=3, placeholder="…"))
+                ax.text(j + 0.47, y, f"{text}\n{mb(size)}", ha="center", va="center", fontsize=6.5,
+                        color="white", family="monospace")
+        ax.set_xlim(-0.05, width)
+        ax.set_ylim(-0.6, 1.6)
+        ax.set_yticks([1, 0], [first.label, second.label], fontsize=9)
+        ax.set_xticks([])
+        for spine in ax.spines.values():
+            spine.set_visible(False)
+        ax.set_title(f"{label}: the second build shares {shared} of {len(second.diff_ids)} layers; a host holding "
+                     f"the first downloads {mb(new_bytes(first, second))} of {mb(second.total)} (compressed)",
+                     fontsize=10, loc="left")
+    axes[-1][0].legend(handles=[Patch(color=colours[k], label=t) for k, t in (
+        ("base", "base image"), ("first", "first build's own layer"), ("reused", "same bytes as the first build"),
+        ("new", "new bytes"))], loc="upper center", bbox_to_anchor=(0.5, -0.02), ncol=4, fontsize=8, frameon=False)
     fig.tight_layout()
     return _finish(fig, save)
