@@ -13,13 +13,14 @@ PYTEST_ARGS ?=
 # make lab LAB_ARGS="--port 9000 --no-browser" (Jupyter's own options too, e.g. --ip=0.0.0.0)
 LAB_ARGS ?=
 
-.PHONY: lab test setup venv engine images notebooks browser grade clean-engine help
+.PHONY: lab test setup venv engine images notebooks browser grade clean-engine help readme
 
 help:
 	@echo "make lab     set up, then open JupyterLab on notebooks/00-setup.ipynb"
 	@echo "make test    set up, then run the test suite (builds real images)"
 	@echo "make setup   venv + engine + base images + notebooks, nothing else"
 	@echo "make grade STAGE=N   grade exercises/ up to stage N"
+	@echo "make readme  regenerate the README's practice table from the catalogue"
 
 setup: venv engine images notebooks
 
@@ -59,3 +60,7 @@ grade: venv engine images
 
 clean-engine: venv
 	$(PY) -m graders cleanup
+
+# The README's practice table, generated from the catalogue (tests fail when it is stale).
+readme: venv
+	$(PY) -m graders.readme_table

@@ -111,9 +111,9 @@ def cmd_practices(args: argparse.Namespace) -> int:
     cat = catalogue_module.load()
     graded = set(implemented_stages())
     if args.markdown:
-        print("| stage | id | level | title | points |\n|---|---|---|---|---|")
-        for p in cat.practices:
-            print(f"| {p.stage} | `{p.id}` | {p.level} | {p.title} | {p.points} |")
+        from .readme_table import markdown_table
+
+        print(markdown_table(cat))
         return 0
     console = Console(highlight=False, width=None if sys.stdout.isatty() else 120)
     for stage in cat.stages:

@@ -48,3 +48,11 @@ def test_every_practice_has_why_fix_section_and_points():
         assert p.title and p.why and p.fix and p.points >= 1
         notebook = p.section.split("#")[0]
         assert re.fullmatch(r"notebooks/0[1-7]-[a-z-]+\.py", notebook), p.section
+
+
+def test_readme_practice_table_is_generated_from_the_catalogue():
+    """The README's table is the catalogue's (`make readme` rewrites it): never edited by hand."""
+    from graders import readme_table
+
+    text = readme_table.README.read_text(encoding="utf-8")
+    assert readme_table.with_table(text, readme_table.markdown_table()) == text, "README is stale: run `make readme`"
