@@ -20,7 +20,7 @@ help:
 	@echo "make test    set up, then run the test suite (builds real images)"
 	@echo "make setup   venv + engine + base images + notebooks, nothing else"
 	@echo "make grade STAGE=N   grade exercises/ up to stage N"
-	@echo "make readme  regenerate the README's practice table from the catalogue"
+	@echo "make readme  regenerate the tables generated from the catalogue (README, docs/instructor.md)"
 
 setup: venv engine images notebooks
 
@@ -61,6 +61,7 @@ grade: venv engine images
 clean-engine: venv
 	$(PY) -m graders cleanup
 
-# The README's practice table, generated from the catalogue (tests fail when it is stale).
+# The tables generated from the catalogue: the README's practices, the instructor guide's schedule
+# (tests fail when one is stale).
 readme: venv
-	$(PY) -m graders.readme_table
+	$(PY) -m graders.generated_docs

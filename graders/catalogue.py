@@ -34,15 +34,38 @@ class Stage:
     title: str
     question: str
     notebook: str
-    minutes: int          # its notebook's share of the course plan
+    minutes: int          # its notebook's share of the course plan (read from the agenda)
+
+
+@dataclass(frozen=True)
+class AgendaItem:
+    """One item of the course plan: a notebook, or the trainer's (an opening, a buffer, a closing)."""
+
+    day: int
+    minutes: int
+    notebook: str | None = None
+    title: str = ""
+    buffer: bool = False  # time kept free for what a live room needs (set-up trouble, catching up)
 
 
 @dataclass(frozen=True)
 class Course:
     minutes: int          # the whole plan
+    days: tuple[int, ...]  # the minutes of each teaching day
     setup_notebook: str
     setup_title: str
-    setup_minutes: int
+    agenda: tuple[AgendaItem, ...]
+
+    def minutes_of(self, notebook: str) -> int:
+        """A notebook's minutes in the agenda."""
+        for item in self.agenda:
+            if item.notebook == notebook:
+                return item.minutes
+        raise KeyError(f"{notebook} is not in the agenda of {CATALOGUE_FILE.name}")
+
+    @property
+    def setup_minutes(self) -> int:
+        return self.minutes_of(self.setup_notebook)
 
 
 @dataclass(frozen=True)
@@ -75,7 +98,22 @@ class Catalogue:
         return [p for p in self.practices if p.stage == stage]
 
 
+def _validate_plan(catalogue: Catalogue) -> None:
+    course = catalogue.course
+    notebooks = [item.notebook for item in course.agenda if item.notebook]
+    wanted = [course.setup_notebook, *(s.notebook for s in sorted(catalogue.stages, key=lambda s: s.number))]
+    if notebooks != wanted:
+        raise ValueError(f"{CATALOGUE_FILE.name}: the agenda must hold each notebook once, in order: {wanted}")
+    for day, available in enumerate(course.days, start=1):
+        planned = sum(item.minutes for item in course.agenda if item.day == day)
+        if planned > available:
+            raise ValueError(f"{CATALOGUE_FILE.name}: day {day} plans {planned} min, it has {available}")
+    if sum(course.days) > course.minutes or {item.day for item in course.agenda} - set(range(1, len(course.days) + 1)):
+        raise ValueError(f"{CATALOGUE_FILE.name}: the agenda's days do not fit [course] days and minutes")
+
+
 def _validate(catalogue: Catalogue) -> None:
+    _validate_plan(catalogue)
     seen: set[str] = set()
     numbers = {s.number for s in catalogue.stages}
     for p in catalogue.practices:
@@ -93,9 +131,11 @@ def _validate(catalogue: Catalogue) -> None:
 @cache
 def load() -> Catalogue:
     data = tomllib.loads(CATALOGUE_FILE.read_text(encoding="utf-8"))
+    agenda = tuple(AgendaItem(**item) for item in data["agenda"])
+    course = Course(**{**data["course"], "days": tuple(data["course"]["days"]), "agenda": agenda})
     catalogue = Catalogue(
-        course=Course(**data["course"]),
-        stages=tuple(Stage(**s) for s in data["stage"]),
+        course=course,
+        stages=tuple(Stage(**s, minutes=course.minutes_of(s["notebook"])) for s in data["stage"]),
         practices=tuple(Practice(**p) for p in data["practice"]),
     )
     _validate(catalogue)

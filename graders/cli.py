@@ -111,9 +111,9 @@ def cmd_practices(args: argparse.Namespace) -> int:
     cat = catalogue_module.load()
     graded = set(implemented_stages())
     if args.markdown:
-        from .readme_table import markdown_table
+        from .generated_docs import practice_table
 
-        print(markdown_table(cat))
+        print(practice_table(cat))
         return 0
     console = Console(highlight=False, width=None if sys.stdout.isatty() else 120)
     for stage in cat.stages:

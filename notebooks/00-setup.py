@@ -29,7 +29,7 @@
 # - Know how a course notebook works: the why, a walkthrough that builds real images, your
 #   exercise, a check cell that grades it, hints.
 #
-# **Time budget:** 15 min (checks 5, fixing what is missing 5, the course's layout 5).
+# **Time budget:** 20 min (checks 5, fixing what is missing 10, the course's layout 5).
 #
 # Run the cells from top to bottom (Shift+Enter). Nothing here changes your files; the test build
 # below is removed again at once.

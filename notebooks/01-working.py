@@ -29,7 +29,7 @@
 #   reachable from outside the container;
 # - make `exercises/Dockerfile` pass the stage-1 check.
 #
-# **Time budget:** 75 min (why 10, walkthrough 20, exercise 30, check, hints and discussion 15).
+# **Time budget:** 45 min (why 5, walkthrough 15, exercise 20, check, hints and discussion 5).
 
 # %%
 # The course's helpers live in graders/, in the course folder above this notebook.

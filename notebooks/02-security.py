@@ -31,7 +31,7 @@
 #   is hardened;
 # - make `exercises/` pass the stage-2 check (which re-checks stage 1 too).
 #
-# **Time budget:** 90 min (why 10, walkthrough 30, exercise 35, check, hints and discussion 15).
+# **Time budget:** 75 min (why 10, walkthrough 25, exercise 30, check, hints and discussion 10).
 
 # %%
 # The course's helpers live in graders/, in the course folder above this notebook.

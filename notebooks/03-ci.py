@@ -32,7 +32,7 @@
 # - run the script from a GitHub Actions workflow on every push and pull request;
 # - make `exercises/` pass the stage-3 check (which re-checks stages 1 and 2).
 #
-# **Time budget:** 70 min (why 10, walkthrough 20, exercise 30, check, hints and discussion 10).
+# **Time budget:** 80 min (why 10, walkthrough 25, exercise 35, check, hints and discussion 10).
 
 # %%
 # The course's helpers live in graders/, in the course folder above this notebook.

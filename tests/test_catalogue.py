@@ -50,9 +50,9 @@ def test_every_practice_has_why_fix_section_and_points():
         assert re.fullmatch(r"notebooks/0[1-7]-[a-z-]+\.py", notebook), p.section
 
 
-def test_readme_practice_table_is_generated_from_the_catalogue():
-    """The README's table is the catalogue's (`make readme` rewrites it): never edited by hand."""
-    from graders import readme_table
+def test_generated_tables_are_current():
+    """The README's practice table and the instructor guide's schedule are the catalogue's
+    (`make readme` rewrites them): never edited by hand."""
+    from graders import generated_docs
 
-    text = readme_table.README.read_text(encoding="utf-8")
-    assert readme_table.with_table(text, readme_table.markdown_table()) == text, "README is stale: run `make readme`"
+    assert generated_docs.stale() == [], "stale generated tables: run `make readme`"

@@ -44,17 +44,20 @@ def planned_notebooks() -> list[tuple[str, str, int]]:
 
 
 def show_plan() -> None:
-    """The course plan: notebooks, what they cover, minutes, and whether each notebook exists yet."""
+    """The course plan, day by day (graders/agenda.py): each item, when it starts in teaching time,
+    its minutes, and whether its notebook exists yet."""
     from rich.table import Table
 
-    table = Table(title=f"The course plan ({COURSE_MINUTES} min available: a day and a half of 6-hour days)",
-                  title_justify="left")
-    for column in ("notebook", "covers", "minutes", "status"):
-        table.add_column(column, justify="right" if column == "minutes" else "left")
-    total = 0
-    for name, covers, minutes in planned_notebooks():
-        path = NOTEBOOKS / f"{name}.py"
-        total += minutes
-        table.add_row(name, covers, str(minutes), "ready" if path.exists() else "[dim]coming later[/]")
-    table.add_row("", "[bold]total[/]", f"[bold]{total}[/]", f"{COURSE_MINUTES - total} min spare")
+    from ..agenda import clock, rows
+
+    table = Table(title=f"The course plan: {COURSE_MINUTES} min of teaching over {len(_CATALOGUE.course.days)} days "
+                        "(breaks and lunch not counted)", title_justify="left")
+    for column in ("day", "at", "minutes", "what", "status"):
+        table.add_column(column, justify="right" if column in ("at", "minutes") else "left")
+    for row in rows(_CATALOGUE):
+        if row.notebook:
+            status = "ready" if (REPO_ROOT / row.notebook).exists() else "[dim]coming later[/]"
+        else:
+            status = "[dim]buffer[/]" if row.buffer else "trainer"
+        table.add_row(str(row.day), clock(row.starts), str(row.minutes), row.what, status)
     show_rich(table)
