@@ -62,6 +62,7 @@ class Report:
     dockerfile_lines: list[str] = field(default_factory=list)
     sections: list[Section] = field(default_factory=list)
     file_lines: dict[str, list[str]] = field(default_factory=dict)   # other files results point into
+    baseline: tuple[int, dict] | None = None  # (N-1, solution N-1's metrics) measured on this machine
 
     def lines_of(self, file: str) -> list[str]:
         return self.dockerfile_lines if file == "Dockerfile" else self.file_lines.get(file, [])
@@ -80,6 +81,8 @@ class Report:
     def as_json(self) -> dict:
         report = {"schema": SCHEMA, "stage": self.stage, "context": self.context,
                   "results": [r.as_json() for r in self.results], "metrics": self.metrics, "notes": self.notes}
+        if self.baseline:
+            report["metrics_baseline"] = {"solution": self.baseline[0], "metrics": self.baseline[1]}
         for section in self.sections:
             report[section.key] = section.as_json()
         return report
@@ -163,7 +166,9 @@ class Report:
     def _summary(self, console: Console) -> None:
         points = sum(r.points for r in self.results)
         total = sum(r.max_points for r in self.results)
-        measured = ", ".join(f"{k} {v}" for k, v in self.metrics.items() if v is not None)
+        from .metrics_history import summary
+
+        measured = "; ".join(summary(self.metrics, self.baseline))
         console.print()
         if measured:
             console.print(f"[dim]measured: {measured}[/]")

@@ -12,6 +12,7 @@ from .checks.base import Outcome, errored
 from .dockerfile import DockerfileError
 from .engine import Session, connect, ensure_buildx, registry_reachable
 from .grading import Grading, NotChecked
+from . import metrics_history
 from .report import Report, Result
 from .workspace import build_context
 
@@ -67,7 +68,8 @@ def grade(path: Path, stage: int | None = None, on_step: Callable[[str], None] |
             g.close()
     report = Report(stage, context.label, [_result(p, outcomes[p.id]) for p in practices], g.metrics,
                     notes + context.notes + ([g.lint.problem] if g.linted and g.lint.problem else []),
-                    lines, g.sections, g.file_lines)
+                    lines, g.sections, g.file_lines, metrics_history.baseline(stage))
+    metrics_history.record(Path(path), stage, g.metrics)
     return report
 
 
