@@ -13,13 +13,14 @@ PYTEST_ARGS ?=
 # make lab LAB_ARGS="--port 9000 --no-browser" (Jupyter's own options too, e.g. --ip=0.0.0.0)
 LAB_ARGS ?=
 
-.PHONY: lab test setup venv engine images notebooks browser grade clean-engine help readme
+.PHONY: lab test setup venv engine images notebooks browser grade clean-engine help readme classroom
 
 help:
 	@echo "make lab     set up, then open JupyterLab on notebooks/00-setup.ipynb"
 	@echo "make test    set up, then run the test suite (builds real images)"
 	@echo "make setup   venv + engine + base images + notebooks, nothing else"
 	@echo "make grade STAGE=N   grade exercises/ up to stage N"
+	@echo "make classroom  write the nbgrader course's assignments (classroom/source/)"
 	@echo "make readme  regenerate the tables generated from the catalogue (README, docs/instructor.md)"
 
 setup: venv engine images notebooks
@@ -65,3 +66,8 @@ clean-engine: venv
 # (tests fail when one is stale).
 readme: venv
 	$(PY) -m graders.generated_docs
+
+# The nbgrader course: classroom/source/stageN/ generated from the catalogue and the solutions
+# (classroom/README.md gives the instructor's whole flow).
+classroom: venv
+	$(PY) -m graders.nbgrader_course

@@ -40,6 +40,11 @@ def _solution_files(stage: int) -> dict[str, bytes]:
     return {name: path.read_bytes() for name, path in solutions.files(stage).items()}
 
 
+def starting_files(stage: int) -> dict[str, bytes]:
+    """The packaging files a learner starts stage N from: the starter's for stage 1, else solution N-1's."""
+    return _starter_files() if stage == 1 else _solution_files(stage - 1)
+
+
 @dataclass
 class StageStart:
     stage: int
@@ -51,7 +56,7 @@ def start_stage(stage: int, workspace: Path = SAMPLE_APP) -> StageStart:
     """Save the learner's packaging files, then write the starting point of `stage`."""
     if stage < 1:
         raise WorkspaceError("stages are numbered from 1")
-    files = _starter_files() if stage == 1 else _solution_files(stage - 1)
+    files = starting_files(stage)
     current = [p for p in sorted(workspace.iterdir()) if is_packaging_file(p.name)]
     backup = None
     if current:

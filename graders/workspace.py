@@ -254,6 +254,13 @@ def _working_tree_app() -> Iterator[str]:
         yield from (str(relative / name) for name in dirnames + filenames if not _left_out_of_app(name))
 
 
+def copy_app(destination: Path) -> list[str]:
+    """The sample app (without its packaging files) laid into `destination`, as committed; the notes."""
+    notes: list[str] = []
+    _copy_app(destination, notes)
+    return notes
+
+
 def _copy_app(destination: Path, notes: list[str]) -> list[str]:
     """Lay the sample app into `destination`: as committed, or from the working tree when the
     course directory is not a git clone (noted). Returns the special files left out."""
