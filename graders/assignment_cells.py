@@ -1,6 +1,7 @@
 """What the cells of an nbgrader assignment (classroom/, graders/nbgrader_course.py) call.
 
-The first cell grades the submission once, with the real graders, as `python -m graders check`
+The first cell grades the submission once (or reuses the verdict `python -m graders classroom`
+filed for the same content: graders/classroom/cache.py), with the real graders, as `python -m graders check`
 does: the packaging files in the directory the notebook runs in (nbgrader runs it in the
 submission's folder), laid over the sample app. Each graded cell then asks for one practice:
 `assert verdicts.passed("non-root-user"), verdicts.why("non-root-user")`. nbgrader's traps,
@@ -63,6 +64,7 @@ class Verdicts:
 def grade_submission(stage: int, path: str | Path | None = None) -> Verdicts:
     """Grade the submission up to `stage`; print one line per practice. Never raises for what the
     submission or the machine did: the graded cells then fail with the reason."""
+    from .classroom import cache
     from .engine import EngineUnavailable
     from .runner import StageNotAvailable, grade
     from .workspace import WorkspaceError
@@ -70,7 +72,12 @@ def grade_submission(stage: int, path: str | Path | None = None) -> Verdicts:
     where = Path(path or os.environ.get(SUBMISSION_ENV) or Path.cwd())
     verdicts = Verdicts(stage, where)
     try:
-        verdicts.report = grade(where, stage)
+        # A verdict for this very content (`python -m graders classroom` run on the submissions
+        # first, a re-run): reused, instead of building again.
+        verdicts.report = cache.reuse(where, stage)
+        if verdicts.report is None:
+            verdicts.report = grade(where, stage)
+            cache.remember(where, stage, verdicts.report)
     except (EngineUnavailable, WorkspaceError, StageNotAvailable) as exc:
         verdicts.problem = f"grading could not run: {exc}"
         print(verdicts.problem)

@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from . import process
+from . import limits, process
 from .engine import docker_cli
 
-DEFAULT_TIMEOUT = int(os.environ.get("DOCKERCOURSE_BUILD_TIMEOUT", "900"))
+DEFAULT_TIMEOUT = limits.seconds("build_seconds")
 
 _STEP = re.compile(r"^#(\d+) (\[[^\]]*\] .*|\[internal\].*)$")
 _DOCKERFILE_LINE = re.compile(r"^(?:\S*/)?Dockerfile[^:\s]*:(\d+)$")
@@ -74,8 +74,10 @@ def build(
     build_args: dict[str, str] | None = None,
     timeout: int = DEFAULT_TIMEOUT,
     on_step: Callable[[str], None] | None = None,
+    cgroup_parent: str | None = None,
 ) -> BuildResult:
-    """Build `context` with BuildKit and load the image into the engine as `tag`."""
+    """Build `context` with BuildKit and load the image into the engine as `tag`; its RUN steps
+    in `cgroup_parent` (graders/build_cgroup.py) when given."""
     iidfile = context.parent / f".iid-{tag.replace('/', '_').replace(':', '_')}"
     cmd = [docker_cli(), "buildx", "build", "--progress=plain", "--load", "--iidfile", str(iidfile),
            "--file", str(dockerfile), "--tag", tag]
@@ -83,6 +85,8 @@ def build(
         cmd += ["--label", f"{key}={value}"]
     for key, value in (build_args or {}).items():
         cmd += ["--build-arg", f"{key}={value}"]
+    if cgroup_parent:
+        cmd += ["--cgroup-parent", cgroup_parent]
     cmd.append(str(context))
 
     cached: list[str] = []

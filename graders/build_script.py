@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -35,16 +36,15 @@ from pathlib import Path
 
 import docker.errors
 
-from . import process, registry as registry_module
+from . import limits, process, registry as registry_module
 from .workspace import copy_for_scripts
 
 SCRIPT = "build.sh"
-SCRIPT_TIMEOUT = 300              # seconds a run of build.sh may take; DOCKERCOURSE_SCRIPT_TIMEOUT overrides
-TIMEOUT_ENV = "DOCKERCOURSE_SCRIPT_TIMEOUT"
 
 
 def script_timeout() -> int:
-    return int(os.environ.get(TIMEOUT_ENV) or SCRIPT_TIMEOUT)
+    """Seconds a run of build.sh may take (graders/limits.py: DOCKERCOURSE_SCRIPT_TIMEOUT)."""
+    return limits.seconds("script_seconds")
 DEFAULT_BRANCH = "main"
 PLANTED_TEST = "tests/test_grader_planted.py"
 FAILING_STEP = "RUN exit 97"
@@ -207,6 +207,24 @@ class ScriptRuns:
                 if repository == self.image or repository.endswith(f"/{self.image}"):
                     found.append(name)
         return found
+
+
+SCRIPT_IMAGE = re.compile(r"shortlinks-([0-9a-f]{12})")   # ScriptRuns.image: the grading's session id
+
+
+def remove_orphaned_images(client, live_sessions: set[str]) -> list[str]:
+    """The images a build script pushed for a grading that is over (killed before its close():
+    they carry no label, only the grading's IMAGE name, shortlinks-<session>): untagged; the
+    references removed. Sessions in `live_sessions` are left alone."""
+    removed = []
+    for image in client.api.images(all=True):
+        for name in [*(image.get("RepoTags") or []), *(image.get("RepoDigests") or [])]:
+            match = SCRIPT_IMAGE.fullmatch(_repository(name).rsplit("/", 1)[-1])
+            if match and match.group(1) not in live_sessions:
+                with contextlib.suppress(docker.errors.APIError):
+                    client.api.remove_image(name, noprune=False)
+                    removed.append(name)
+    return removed
 
 
 def _with_failing_steps(text: str) -> str:

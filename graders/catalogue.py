@@ -22,6 +22,7 @@ class Practice:
     section: str
     points: int
     limits: dict = field(default_factory=dict)   # the numbers its pass condition names
+    more: str = ""        # the second-level hint: the concept and where to read about it (never the answer)
 
     @property
     def required(self) -> bool:
@@ -126,6 +127,8 @@ def _validate(catalogue: Catalogue) -> None:
             raise ValueError(f"{CATALOGUE_FILE.name}: {p.id}: unknown stage {p.stage}")
         if p.points < 0 or not p.fix or not p.why or not p.title:
             raise ValueError(f"{CATALOGUE_FILE.name}: {p.id}: title, why and fix are required")
+        if not isinstance(p.more, str):
+            raise ValueError(f"{CATALOGUE_FILE.name}: {p.id}: `more` (the second-level hint) must be a string")
 
 
 @cache

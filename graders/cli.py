@@ -1,4 +1,4 @@
-"""The command line: `python -m graders check|images|start|practices|cleanup`.
+"""The command line: `python -m graders check|images|start|practices|limits|cleanup|classroom`.
 
     python -m graders check [--stage N] [--json FILE] [--junit FILE] [PATH]
 
@@ -13,6 +13,7 @@ workspace) has been removed.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import sys
@@ -61,7 +62,29 @@ def _unwritable(option: str, value: str | None) -> str | None:
     return None
 
 
+class DeadlinePassed(KeyboardInterrupt):
+    """The whole grading took longer than its limit (graders/limits.py): unwinds like Ctrl-C."""
+
+
+def _on_deadline(_signum: int, _frame) -> None:
+    for other in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT, signal.SIGALRM):
+        signal.signal(other, signal.SIG_IGN)
+    raise DeadlinePassed()
+
+
+def cmd_limits(_args: argparse.Namespace) -> int:
+    from . import limits
+
+    for limit in limits.LIMITS.values():
+        print(f"{limit.name:<20} {limits.describe(limit):>9}  {limit.what}")
+        print(f"{'':<20} {'':>9}  set {limit.env}; enforced by {limit.enforced_by}")
+    for item in limits.NOT_ENFORCED:
+        print(f"not bounded: {item}")
+    return 0
+
+
 def cmd_check(args: argparse.Namespace) -> int:
+    from . import limits
     from .runner import StageNotAvailable, grade
 
     problem = _unwritable("--json", args.json) or _unwritable("--junit", args.junit)
@@ -70,12 +93,24 @@ def cmd_check(args: argparse.Namespace) -> int:
     out = Console(highlight=False, width=None if sys.stdout.isatty() else 120)
     progress = Console(stderr=True, highlight=False)
     try:
+        deadline = limits.seconds("grading_seconds")
+    except ValueError as exc:
+        return _error(str(exc))
+    previous = signal.signal(signal.SIGALRM, _on_deadline)
+    signal.alarm(deadline)
+    try:
         with progress.status("grading: preparing the build context", spinner="dots") as status:
             def on_step(text: str) -> None:
                 status.update(f"grading: {text[:110]}")
             report = grade(Path(args.path), args.stage, on_step)
     except (EngineUnavailable, WorkspaceError, StageNotAvailable) as exc:
         return _error(str(exc))
+    except DeadlinePassed:
+        return _error(f"the grading did not finish within {deadline} s ({limits.LIMITS['grading_seconds'].env}) and was "
+                      "stopped; everything it had created was removed")
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
     report.render(out)
     try:
         if args.json:
@@ -135,11 +170,71 @@ def cmd_cleanup(args: argparse.Namespace) -> int:
         removed = list(found)
     else:
         removed = remove_stale(client)
+    from .build_script import remove_orphaned_images
+
+    images = remove_orphaned_images(client, set() if args.all else set(found) - set(removed))
     live = len(found) - len(removed)
     print(f"Removed the resources of {len(removed)} grading session(s)" if removed else "Removed nothing: no stale "
           "grader resources", end="")
+    if images:
+        print(f", and {len(images)} image tag(s) build scripts pushed for gradings that are over", end="")
     print(f"; left {live} session(s) still in progress alone (`cleanup --all` removes them too)." if live else ".")
     return 0
+
+
+def cmd_classroom(args: argparse.Namespace) -> int:
+    """Grade every submission of a class (graders/classroom/): exit 0 when every submission's
+    required practices pass, 1 when one does not (or has no verdict), 2 when an engine does not
+    answer or the command is misused."""
+    import time
+
+    from .classroom import batch, engines, progress
+    from .classroom.cache import VerdictCache
+    from .engine import registry_reachable
+    from .runner import implemented_stages
+
+    root = Path(args.submissions)
+    if not root.is_dir():
+        return _error(f"{root} is not a directory of submissions")
+    stage = args.stage or implemented_stages()[-1]
+    if stage not in implemented_stages():
+        return _error(f"stage {stage} has no graders yet")
+    out = Path(args.out) if args.out else root.resolve().parent / f"{root.resolve().name}-results"
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        return _error(f"--out {out}: {exc}")
+    submissions = batch.discover(root, out)
+    if not submissions:
+        return _error(f"{root} has no subdirectories: each submission is one subdirectory")
+    try:
+        chosen = engines.engines_from(args.engine or [])
+        problems = [p for p in map(engines.unavailable, chosen) if p]
+        if problems:
+            return _error("; ".join(problems))
+        console = Console(stderr=True, highlight=False)
+        engines.provision(chosen, stage, lambda text: console.print(f"[dim]{text}[/]"))
+    except (engines.EngineError, EngineUnavailable) as exc:
+        return _error(str(exc))
+    workers = args.workers or os.cpu_count() or 1
+    run = batch.Batch(stage, chosen, workers, out, VerdictCache(args.cache_dir), not args.no_cache,
+                      not registry_reachable(), None)
+    console.print(f"Grading {len(submissions)} submission(s) of {root} up to stage {stage}: {run.workers} worker(s) on "
+                  f"{len(chosen)} engine(s) ({', '.join(e.name for e in chosen)}); batch {run.run_id}")
+    started = time.monotonic()
+    with progress.ClassProgress(console, len(submissions), run.workers) as display:
+        run.listener = display
+        outcomes = run.run(submissions)
+    seconds = time.monotonic() - started
+    batch.write_summary(out, run, outcomes, seconds)
+    Console(highlight=False, width=None if sys.stdout.isatty() else 120).print(progress.summary_table(outcomes, stage))
+    print(f"{len(outcomes)} submission(s) in {seconds:.1f} s; reports in {out} (summary.json, summary.csv, and per "
+          "submission report.json, report.xml, results.json for Gradescope, github-classroom.json/.b64)")
+    if any(o.exit_code == 2 for o in outcomes):
+        gone = [p for p in map(engines.unavailable, chosen) if p]
+        if gone:
+            return _error(f"during the batch: {'; '.join(gone)}")
+    return 0 if all(o.exit_code == 0 for o in outcomes) else 1
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -168,10 +263,27 @@ def build_parser() -> argparse.ArgumentParser:
     practices.add_argument("--markdown", action="store_true", help="as a Markdown table")
     practices.set_defaults(func=cmd_practices)
 
+    limits_parser = sub.add_parser("limits", help="the bounds put on every submission, and how to change them")
+    limits_parser.set_defaults(func=cmd_limits)
+
     cleanup = sub.add_parser("cleanup", help="remove what crashed or killed grader runs left on the engine")
     cleanup.add_argument("--all", action="store_true",
                          help="also remove the resources of gradings still in progress (and of other hosts' sessions)")
     cleanup.set_defaults(func=cmd_cleanup)
+    classroom = sub.add_parser("classroom", help="grade every submission of a class, in parallel, on one or more engines")
+    classroom.add_argument("submissions", metavar="SUBMISSIONS_DIR",
+                           help="one subdirectory per submission (a workspace, or packaging files only)")
+    classroom.add_argument("--stage", type=int, choices=STAGES, metavar="N",
+                           help="grade stages 1..N (default: every stage that has graders)")
+    classroom.add_argument("--workers", type=int, metavar="N", help="gradings at once (default: the cores; at least one per engine)")
+    classroom.add_argument("--engine", action="append", metavar="CONTEXT|URL",
+                           help="a Docker context or DOCKER_HOST URL (unix://, tcp://, ssh://); repeat to spread the "
+                                "class over engines (default: the environment's engine)")
+    classroom.add_argument("--out", metavar="DIR", help="where the reports go (default: SUBMISSIONS_DIR-results beside it)")
+    classroom.add_argument("--no-cache", action="store_true", help="grade every submission again, even if its content has a verdict")
+    classroom.add_argument("--cache-dir", metavar="DIR",
+                           help="the verdict cache (default: $DOCKERCOURSE_VERDICT_CACHE or ~/.cache/dockercourse/verdicts)")
+    classroom.set_defaults(func=cmd_classroom)
     return parser
 
 
@@ -187,6 +299,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM/SIGHUP (Interrupted): clean-up has run on the way out
         name = {"SIGINT": "Ctrl-C"}.get(exc.args[0], exc.args[0]) if isinstance(exc, Interrupted) else "Ctrl-C"
         return _error(f"interrupted ({name}); everything this command had created was removed")
+    except BrokenPipeError:  # the reader went away (`python -m graders limits | head`): nothing to say
+        with contextlib.suppress(OSError):
+            sys.stdout = open(os.devnull, "w")  # so the interpreter's own flush at exit stays quiet
+        return 0
     except Exception as exc:  # noqa: BLE001 (the contract: one line and exit 2, never a traceback)
         where = exc.__traceback__
         while where and where.tb_next:

@@ -34,14 +34,20 @@ STALE_AFTER_SECONDS = 12 * 3600
 
 # Limits for every container the grader runs: enough for the sample app, small enough that a
 # hostile or broken submission cannot take the machine down.
-RUN_LIMITS = {
-    "mem_limit": "512m",
-    "memswap_limit": "512m",
-    "pids_limit": 256,
-    "nano_cpus": 1_000_000_000,
-    # A container that floods stdout cannot fill the engine's disk: the log keeps its last 5 MB.
-    "log_config": LogConfig(type=LogConfig.types.JSON, config={"max-size": "5m", "max-file": "1"}),
-}
+def run_limits() -> dict:
+    """The limits of every container the grader runs (graders/limits.py: defaults, overrides)."""
+    from . import limits
+
+    memory = int(limits.value("run_memory_bytes"))
+    return {
+        "mem_limit": memory,
+        "memswap_limit": memory,
+        "pids_limit": int(limits.value("run_pids")),
+        "nano_cpus": int(limits.value("run_cpus") * 1_000_000_000),
+        # A container that floods stdout cannot fill the engine's disk: the log keeps its last bytes.
+        "log_config": LogConfig(type=LogConfig.types.JSON,
+                                config={"max-size": str(int(limits.value("log_bytes"))), "max-file": "1"}),
+    }
 
 
 class EngineUnavailable(Exception):
@@ -135,7 +141,7 @@ class Session:
 
     def create(self, image: str, **options) -> docker.models.containers.Container:
         """Create (not start) a labelled, resource-limited container."""
-        settings = {**RUN_LIMITS, **options}
+        settings = {**run_limits(), **options}
         settings["labels"] = {**options.get("labels", {}), **self.labels}
         return self.client.containers.create(image, **settings)
 

@@ -33,16 +33,27 @@ DEFAULT_APP_PORT = 8000   # the sample app's port (exercises/README.md)
 HEALTH_PATH = "/healthz"
 SERVE_LIMIT = float(catalogue.load().practice("serves-on-run").limits["seconds"])
 MAX_PUBLISHED_PORTS = 8   # EXPOSE 1-65535 must not make the grader publish 65535 ports
-# runs-hardened: a read-only root filesystem, a small tmpfs /tmp, no capabilities, no privilege gain.
-HARDENED_RUN = {
+# read-only-rootfs: a read-only root filesystem and a small tmpfs /tmp, nothing else changed.
+READ_ONLY_RUN = {
     "read_only": True,
     "tmpfs": {"/tmp": "rw,nosuid,nodev,size=64m"},
+}
+# runs-hardened: that, plus no capabilities and no privilege gain.
+HARDENED_RUN = {
+    **READ_ONLY_RUN,
     "cap_drop": ["ALL"],
     "security_opt": ["no-new-privileges"],
 }
 # How each purpose runs the image: `docker run IMAGE` with no command and no user override, plus these.
-# ("crash": faulthandler crashes its server on purpose, so no other check watches a dying one.)
-PURPOSES: dict[str, dict] = {"serve": {}, "hardened": HARDENED_RUN, "crash": {}}
+# ("crash": faulthandler crashes its server on purpose, so no other check watches a dying one;
+# "stop": graceful-shutdown stops its own, without the engine's init even where the daemon adds one
+# by default, so that what stops it is the image's own PID 1; "bytecode": PYTHONDONTWRITEBYTECODE
+# emptied, which Python reads as unset, so a container diff shows any .pyc written at run time;
+# "startup": a plain run started on its own, late, only to time again a start that looked slow
+# while the other purposes' containers were starting beside it.)
+PURPOSES: dict[str, dict] = {"serve": {}, "hardened": HARDENED_RUN, "crash": {}, "stop": {"init": False},
+                             "read-only": READ_ONLY_RUN, "bytecode": {"environment": {"PYTHONDONTWRITEBYTECODE": ""}},
+                             "startup": {}}
 ONE_OFF_TIMEOUT = 30.0    # seconds a one-off command in the image may run
 
 
@@ -115,6 +126,7 @@ class Grading:
         self.client = session.client
         self.on_step = on_step or (lambda _text: None)
         self.build_timeout = build_timeout
+        self.cgroup_parent: str | None = None   # the builds' cgroup (graders/build_cgroup.py), set by the runner
         self.metrics: dict[str, float | int | None] = {
             "image_bytes": None, "base_image_bytes": None, "build_seconds": None,
             "rebuild_seconds": None, "startup_seconds": None, "stop_seconds": None,
@@ -189,7 +201,8 @@ class Grading:
             self.on_step("building the image with BuildKit" + ("" if key == "build" else f" ({key})"))
             self._builds[key] = builder.build(directory, directory / self.context.dockerfile.name,
                                               self.session.image_tag(key), self.session.labels, build_args,
-                                              timeout=self.build_timeout, on_step=self.on_step)
+                                              timeout=self.build_timeout, on_step=self.on_step,
+                                              cgroup_parent=self.cgroup_parent)
         return self._builds[key]
 
     def variant_context(self, key: str, edit: Callable[[Path], None]) -> Path:

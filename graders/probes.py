@@ -8,11 +8,13 @@ container has its own deadline and a cap on the output kept, logs are read from 
 from __future__ import annotations
 
 import ipaddress
+import re
 import threading
 import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
+from datetime import datetime
 
 import docker.errors
 
@@ -316,3 +318,53 @@ def processes(container) -> list[Process]:
             found.append(Process(number("PID"), number("UID"), number("GID"),
                                  (fields.get("COMMAND") or fields.get("CMD") or "").split()))
     return sorted(found, key=lambda proc: proc.pid)
+
+
+def pid1(container) -> Process | None:
+    """The container's PID 1, the process the engine started (State.Pid, numbered as the host
+    does), from `docker top`: whatever the image contains, no shell or cat needed."""
+    host_pid = container_state(container).get("Pid")
+    return next((proc for proc in processes(container) if proc.pid == host_pid), None) if host_pid else None
+
+
+def engine_time(text: str | None) -> float | None:
+    """An engine timestamp (RFC 3339 with nanoseconds, `2026-12-03T10:21:54.339776006Z`) as a
+    Unix time; None when absent or unreadable (the zero time of a container never started)."""
+    if not text or text.startswith("0001-"):
+        return None
+    match = re.fullmatch(r"(.*?T\d\d:\d\d:\d\d)(\.\d+)?(Z|[+-]\d\d:\d\d)", text.strip())
+    if not match:
+        return None
+    fraction = (match.group(2) or ".0")[:7]   # datetime reads microseconds at most
+    zone = "+00:00" if match.group(3) == "Z" else match.group(3)
+    try:
+        return datetime.fromisoformat(match.group(1) + fraction + zone).timestamp()
+    except ValueError:
+        return None
+
+
+def health(container) -> tuple[dict, dict]:
+    """(State, State.Health) of the container, fresh: Health holds Status (starting, healthy,
+    unhealthy), FailingStreak and Log, the engine's last 5 probes (Start, End, ExitCode,
+    Output); {} when the image declares no HEALTHCHECK."""
+    state = container_state(container)
+    return state, state.get("Health") or {}
+
+
+@dataclass(frozen=True)
+class Stopped:
+    seconds: float             # from the stop request to its answer
+    exit_code: int | None
+    problem: str | None = None  # the engine's words when the stop request failed
+
+
+def timed_stop(container, grace: float) -> Stopped:
+    """`docker stop` with `grace` seconds before the engine's SIGKILL, timed. The engine sends
+    the image's StopSignal (SIGTERM unless STOPSIGNAL says otherwise) to PID 1 only."""
+    started = time.monotonic()
+    try:
+        container.stop(timeout=int(grace))
+    except (docker.errors.APIError, OSError) as exc:   # OSError: requests' connection errors
+        return Stopped(time.monotonic() - started, None, str(getattr(exc, "explanation", None) or exc))
+    seconds = time.monotonic() - started
+    return Stopped(seconds, container_state(container).get("ExitCode"))

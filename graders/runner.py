@@ -13,6 +13,7 @@ from .dockerfile import DockerfileError
 from .engine import Session, connect, ensure_buildx, registry_reachable
 from .grading import Grading, NotChecked
 from . import metrics_history
+from .build_cgroup import build_cgroup
 from .report import Report, Result
 from .workspace import build_context
 
@@ -61,16 +62,27 @@ def grade(path: Path, stage: int | None = None, on_step: Callable[[str], None] |
         session = Session(client)
         options = {"build_timeout": build_timeout} if build_timeout else {}
         g = Grading(context, session, on_step, **options)
-        try:
-            outcomes = _run_checks(g, practices)
-            lines = g.dockerfile_text_lines()
-        finally:
-            g.close()
+        with build_cgroup(session.id, _cgroup_driver(client)) as (parent, unbounded):
+            g.cgroup_parent = parent
+            if unbounded:
+                notes.append(unbounded)
+            try:
+                outcomes = _run_checks(g, practices)
+                lines = g.dockerfile_text_lines()
+            finally:
+                g.close()
     report = Report(stage, context.label, [_result(p, outcomes[p.id]) for p in practices], g.metrics,
                     notes + context.notes + ([g.lint.problem] if g.linted and g.lint.problem else []),
                     lines, g.sections, g.file_lines, metrics_history.baseline(stage))
     metrics_history.record(Path(path), stage, g.metrics)
     return report
+
+
+def _cgroup_driver(client) -> str | None:
+    try:
+        return client.info().get("CgroupDriver")
+    except Exception:  # an engine that cannot say: builds then run without the grader's cgroup
+        return None
 
 
 def _run_checks(g: Grading, practices) -> dict[str, Outcome]:

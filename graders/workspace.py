@@ -336,6 +336,7 @@ def build_context(source: Path, offline: bool) -> Iterator[BuildContext]:
     root_files = _root_files(source)
     if not root_files[DOCKERFILE].is_file():
         raise WorkspaceError(f"no Dockerfile in {source}: write one there (the starter is exercises/Dockerfile)")
+    _within_limits(root_files[DOCKERFILE], source)
     root = Path(tempfile.mkdtemp(prefix="dockercourse-"))
     try:
         context = root / "context"
@@ -346,7 +347,8 @@ def build_context(source: Path, offline: bool) -> Iterator[BuildContext]:
             built.notes.append(f"{source} holds packaging files only: graded laid over a copy of the sample app")
             skipped += _copy_app(context, built.notes)
             _copy_inherited(source, context, built.notes)
-        skipped += _copy_entries(source, context, _sent_entries(source, _ignore_patterns(root_files)), root_files)
+        sent = _bounded(source, _sent_entries(source, _ignore_patterns(root_files)))
+        skipped += _copy_entries(source, context, sent, root_files)
         _note_skipped(skipped, built.notes)
         _plant_sentinel(context, built.notes)
         if offline and _neutralise_syntax_directive(built.dockerfile):
@@ -355,6 +357,36 @@ def build_context(source: Path, offline: bool) -> Iterator[BuildContext]:
         yield built
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+def _within_limits(dockerfile: Path, source: Path) -> None:
+    """A Dockerfile larger than any real one is refused before it is read (graders/limits.py)."""
+    from . import limits
+
+    size, most = dockerfile.stat().st_size, int(limits.value("dockerfile_bytes"))
+    if size > most:
+        raise WorkspaceError(f"the Dockerfile in {source} is {size / 1e6:.1f} MB; the grader reads at most "
+                             f"{most / 1e6:.1f} MB ({limits.LIMITS['dockerfile_bytes'].env})")
+
+
+def _bounded(source: Path, entries: Iterable[str]) -> list[str]:
+    """The entries to send, refused when there are more files or bytes than the grader takes:
+    what .dockerignore lets through is what a build would send to BuildKit."""
+    from . import limits
+
+    most_files, most_bytes = int(limits.value("context_files")), int(limits.value("context_bytes"))
+    chosen, total = [], 0
+    for entry in entries:
+        chosen.append(entry)
+        with contextlib.suppress(OSError):
+            info = (source / entry).lstat()
+            total += info.st_size if stat.S_ISREG(info.st_mode) else 0
+        if len(chosen) > most_files or total > most_bytes:
+            what = (f"more than {most_files} files" if len(chosen) > most_files else f"more than {most_bytes / 1e6:.0f} MB")
+            raise WorkspaceError(f"the build context of {source} holds {what} after .dockerignore (the grader's limit: "
+                                 f"{limits.LIMITS['context_files' if len(chosen) > most_files else 'context_bytes'].env}); "
+                                 "keep what the image does not need out of it with .dockerignore")
+    return chosen
 
 
 # Never copied for a build script: the learner's own repository and virtual environment.

@@ -81,10 +81,11 @@ course.show_checks(checks)
 #   `python:3.13.5-slim-trixie` from Debian trixie packages, labelled as stand-ins
 #   (`graders/images.py`). They behave like the official image where this course can tell (the
 #   same tags, `python` and `pip` on `PATH`, the same `CMD`), but they are **not** the same
-#   size: the official `python:3-slim-trixie` is 43.4 MB compressed, made of Debian 29.8 MB,
-#   certificates and time zones 1.3 MB and CPython 12.4 MB
-#   ([docker-library/repo-info](https://github.com/docker-library/repo-info/tree/master/repos/python/remote),
-#   July–August 2026); the stand-in's size is in the table above, uncompressed. A Dockerfile's
+#   image, nor the same size: their files come from Debian's `python3` packages, not from a
+#   CPython built by the image's maintainers. (Sizes: the table above gives the stand-in's
+#   uncompressed size, as `docker image ls` does; the official image's published figures,
+#   [docker-library/repo-info](https://github.com/docker-library/repo-info/tree/master/repos/python/remote),
+#   are compressed download sizes, a different measure that cannot be compared with it.) A Dockerfile's
 #   `# syntax=` line needs the registry too: offline, the grader builds a copy with that line
 #   neutralised and says so in its report.
 # - **Base images.** If a row is ✘, run `.venv/bin/python -m graders images` in a terminal from the
@@ -119,12 +120,24 @@ course.show_checks(checks)
 # 5. **Check**: a cell that grades `exercises/` with the same graders as `python -m graders check`
 #    and shows the report. It fails (red `AssertionError`) until every required practice
 #    passes; the report above the error says which, on which Dockerfile line, and how to fix it.
-# 6. **Hints** from the course's practice catalogue (`graders/practices.toml`), folded so you
-#    open them only when you want them. **Key points** to take away.
+# 6. **Hints** from the course's practice catalogue (`graders/practices.toml`), in two levels and
+#    folded: a nudge first, and behind it, only if you open it, the idea and where to read about
+#    it. Neither gives the answer. **Key points** to take away.
+#
+# The course's own solutions are in `solutions/stageN/`, in the same folder as your workspace and
+# open in the file browser: they are there for **after** your attempt, to compare. Peeking first
+# costs you the exercise.
 #
 # If you fall behind, `.venv/bin/python -m graders start --stage N` (in a terminal, from the course folder)
 # saves your packaging files under `backups/` and puts the previous stage's solution in
 # `exercises/`, so you can start stage N with everyone else.
+#
+# ### The plan
+#
+# Read from the catalogue's agenda (`graders/practices.toml`): each notebook with its minutes, and
+# the trainer's items between them, the opening, buffers for what a live room needs (set-up
+# trouble, catching up) and the closing. It is the trainer's schedule too: the instructor guide,
+# `docs/instructor.md`, prints the same table, generated from the same agenda.
 
 # %%
 course.show_plan()

@@ -52,19 +52,32 @@ lab = course.Lab("01-working")   # labels everything this notebook builds or run
 # thing only: an image that, started with no arguments, serves the app, the way every
 # orchestrator starts it.
 #
+# The talk's starting Dockerfile was about this short, in spirit (paraphrased, not quoted: the
+# course could not check the recording's exact lines or the minute they appear):
+#
+# ```dockerfile
+# FROM python:3.8-slim-buster
+# COPY . .
+# RUN pip install .
+# ```
+#
+# the official Python 3.8 image on Debian 10 "buster", the whole directory copied in, the app
+# installed. The naive Dockerfile below is the same three lines brought to 2026 (`python:3.13-slim`),
+# with the mistakes the course's starter makes on purpose.
+#
 # The talk's own example of choosing a base image carelessly: installing pandas and matplotlib
 # took about 30 s on the Debian-based official Python 3.8 image and about 1500 s on its Alpine
 # variant, 50× slower, because on Alpine every C extension had to be compiled (the talk at about
 # 25:00; [pythonspeed.com, "Using Alpine can make Python Docker builds 50× slower"](https://pythonspeed.com/articles/alpine-docker-python/)).
 #
-# ### What changed between the talk (2020) and 2026
+# ### What changed between the talk (2020) and 2026 (as of 2026-12)
 #
 # | | 2020 | 2026 | source |
 # |---|---|---|---|
 # | Builder | the classic builder by default; BuildKit opt-in | BuildKit is the default builder since Docker Engine 23.0; the classic one runs only with `DOCKER_BUILDKIT=0` and is listed as deprecated | [moby v23.0.0 release notes](https://github.com/moby/moby/releases/tag/v23.0.0); [docker/cli `deprecated.md`](https://github.com/docker/cli/blob/master/docs/deprecated.md) |
-# | Python in the image | the talk's examples used Python 3.8 | 3.14.7 is current (`python:3`, `latest`); 3.10–3.14 are supported lines | [hub.docker.com/_/python](https://hub.docker.com/_/python) |
+# | Python in the image | the talk's examples used Python 3.8 (end of life 2024-10-07) | 3.10 reached end of life in October 2026 and 3.9 on 2025-10-31; 3.11–3.14 are supported, and 3.15's first release was scheduled for 2026-10-01 (PEP 790). The course's 3.13 (first released 2024-10-07) is supported to 2029-10; under the annual cycle its two years of bugfix releases are over, so it now gets security fixes only. `python:3` follows the newest line: stage 6 pins a minor version | [devguide: status of Python versions](https://devguide.python.org/versions/); [PEP 602](https://peps.python.org/pep-0602/); [PEP 719](https://peps.python.org/pep-0719/); [PEP 790](https://peps.python.org/pep-0790/) |
 # | Debian under `-slim` | Debian 10 "buster" was stable (2019-07-06 to 2021-08-14) | Debian 13 "trixie" is stable (released 2025-08-09); the bare `-slim` tag now means `-slim-trixie`; bookworm is oldstable and only under explicit `-bookworm` tags | [debian.org: buster](https://www.debian.org/releases/buster/); [hub.docker.com/_/python](https://hub.docker.com/_/python); [debian.club EOL table](https://www.debian.club/en/eol) (2026-07-03) |
-# | Alpine | 50× slower installs of pandas + matplotlib | musllinux wheels ([PEP 656](https://peps.python.org/pep-0656/)) exist for some packages: the gap is narrower, not closed | the talk (~25:00); [PEP 656](https://peps.python.org/pep-0656/); [pythonspeed.com](https://pythonspeed.com/articles/alpine-docker-python/) |
+# | Alpine | 50× slower installs of pandas + matplotlib: no wheels for musl, everything compiled | musllinux wheels ([PEP 656](https://peps.python.org/pep-0656/), 2021) closed the gap for the talk's own example: on 2026-12-03 PyPI had `musllinux_1_2_x86_64` wheels for CPython 3.13 of pandas 3.1.1, matplotlib 3.11.2 and numpy 2.4.6 (asked with `pip install --dry-run --only-binary=:all: --platform musllinux_1_2_x86_64 --python-version 3.13 pandas matplotlib numpy`). It stays open for every package that publishes manylinux wheels only, which then compiles on Alpine: stage 7's `not-alpine` | the talk (said at about 25:00; minute not re-checked); [PEP 656](https://peps.python.org/pep-0656/); [pythonspeed.com](https://pythonspeed.com/articles/alpine-docker-python/); pip against PyPI, 2026-12-03 |
 # | Building from Python code | the Python Docker SDK drives the classic builder only (BuildKit support requested in 2019) | the Python Docker SDK still only drives the classic builder; BuildKit support is an open issue since 2019, so this course builds with the `docker buildx build` command | [docker/docker-py#2230](https://github.com/docker/docker-py/issues/2230) |
 #
 # ## What the grader checks in stage 1
@@ -116,8 +129,11 @@ print(f"image {naive.image.short_id}, {course.mb(naive.size)}")
 # | `python:3-slim-trixie` | 43.4 MB | Debian 29.8 MB + ca-certificates/netbase/tzdata 1.3 MB + CPython 12.4 MB |
 # | `python:3-alpine3.24` | 20.4 MB | musl instead of glibc: manylinux wheels do not install on it (see the 2020 example above) |
 #
-# For comparison, in 2019 the uncompressed sizes of `3.7`, `3.7-slim-stretch` and `3.7-alpine`
-# were 929, 147 and 87 MB ([Dmitry Figol's slides](https://slides.com/dmfigol/optimizing-docker-builds-for-python-applications)).
+# These are compressed sizes, what a registry stores and a pull downloads. What `docker image ls`,
+# `docker history` and this notebook show is the uncompressed size on disk, a different measure:
+# never compare one with the other. (An uncompressed comparison from 2019, for the record: `3.7`,
+# `3.7-slim-stretch` and `3.7-alpine` were 929, 147 and 87 MB,
+# [Dmitry Figol's slides](https://slides.com/dmfigol/optimizing-docker-builds-for-python-applications).)
 # The course uses `python:3.13-slim` ("slim" is Debian without the build tools). Stage 6 will
 # pin it more precisely; the official image's docs recommend naming the Debian codename "to
 # minimize breakage when there are new releases of Debian" ([hub.docker.com/_/python](https://hub.docker.com/_/python)).
@@ -125,12 +141,18 @@ print(f"image {naive.image.short_id}, {course.mb(naive.size)}")
 # Where does the naive image's size come from? `docker history` lists every instruction that
 # made it, with the size of the layer each one added (left). On the right, the files in the
 # `RUN pip install .` layer, read one by one from `docker save` output and grouped by Python
-# distribution. Both measured now, on this machine:
+# distribution. Both measured now, on this machine (uncompressed):
 
 # %%
 print(f"base image {naive.base_reference}: {course.mb(naive.base_image.attrs['Size'])}, {naive.base_origin}")
 contents = lab.layer_contents(naive, "RUN pip install")
 fig = course.plot_layers(naive, contents, "RUN pip install .")
+
+# %% [markdown]
+# The same history without the course's helpers, as you would ask for it in a terminal:
+
+# %%
+course.run_command(["docker", "history", "--format", "{{.Size}}\t{{.CreatedBy}}", naive.image.tags[0]])
 
 # %% [markdown]
 # Almost all of the image is the base (grey). The app's own layers (blue) are its files
@@ -174,6 +196,7 @@ first = lab.run(naive)              # like `docker run IMAGE`: no command given
 code, seconds = first.wait_exit()
 print(f"image CMD {naive.config['Cmd']}: the container stopped after {seconds:.1f} s with exit code {code}")
 print("its log:", first.logs() or "(empty)")
+course.run_command(["docker", "image", "inspect", "--format", "Cmd={{json .Config.Cmd}} WorkingDir={{json .Config.WorkingDir}}", naive.image.tags[0]])
 
 # %% [markdown]
 # The naive image has no command of its own, so it inherits the base image's `CMD ["python3"]`:
@@ -243,6 +266,10 @@ findings = course.hadolint(NAIVE)
 #    `curl -s localhost:8000/healthz`. Stop the container with Ctrl+C.
 # 4. Run the check cell. Repeat until it passes.
 #
+# The course's own answer is in `solutions/stage1/` (the file browser shows it, like everything
+# else in the course folder): it is there for **after** your attempt, to compare. The hints below
+# come first, and in two levels.
+#
 # Lost, or want to start over? In a terminal, from the course folder:
 # `.venv/bin/python -m graders start --stage 1` saves your packaging files to `backups/` and puts
 # the starter back. (Before notebook 02, `--stage 2` gives you this stage's solution to start
@@ -263,7 +290,10 @@ assert report.exit_code == 0, "Not every required practice of stage 1 passes yet
 # %% [markdown]
 # ## Hints <a id="hints"></a>
 #
-# One per practice, from the catalogue. Open only the one you need.
+# One per practice, from the catalogue, in two levels: open a practice for why it matters and a
+# nudge; open "Still stuck?" inside it for the idea behind it and where to read about it. Neither
+# is the answer. (In a terminal or a plain-text front end, `course.more_hint("serves-on-run")`
+# shows the second level of one practice.)
 
 # %%
 course.hints(1)

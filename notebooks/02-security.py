@@ -55,7 +55,21 @@ lab = course.Lab("02-security")   # labels everything this notebook builds or ru
 # ([pythonspeed.com, "Don't leak your Docker image's build secrets"](https://pythonspeed.com/articles/docker-build-secrets/)).
 # This notebook reproduces exactly that, measured on real images.
 #
-# ### What changed between the talk (2020) and 2026
+# The talk's own fix for root was two lines after the install step, in spirit this (paraphrased,
+# not quoted: the course could not check the recording's exact lines or the minute they appear):
+#
+# ```dockerfile
+# FROM python:3.8-slim-buster
+# # ... install the app as root ...
+# RUN useradd appuser
+# USER appuser
+# ```
+#
+# On the talk's base, Debian 10 "buster", `useradd` and Debian's friendlier `adduser` were both
+# there. Two things about that example are different in 2026, measured below: the user's UID is
+# whatever `useradd` picks next, and on today's images `adduser` is gone.
+#
+# ### What changed between the talk (2020) and 2026 (as of 2026-12)
 #
 # | | 2020 | 2026 | source |
 # |---|---|---|---|
@@ -63,7 +77,10 @@ lab = course.Lab("02-security")   # labels everything this notebook builds or ru
 # | `apt-get upgrade` in a Dockerfile | linters warned against it (hadolint DL3005) | do it: hadolint deleted DL3005 on 2023-08-28 (commit b264eaa) and the "avoid upgrade" advice left Docker's guide | [hadolint/hadolint](https://github.com/hadolint/hadolint); [pythonspeed.com security updates](https://pythonspeed.com/articles/security-updates-in-docker/); [Docker best practices](https://docs.docker.com/build/building/best-practices/) |
 # | Secrets in `ENV`/`ARG` | no hadolint rule for it yet | a lint rule: hadolint DL3064, one of its newest rules | [hadolint/hadolint](https://github.com/hadolint/hadolint) |
 # | Debian security support | buster was stable | trixie (13) is stable, regular security support to about 2028-08-09 (LTS to 2030-06-30); bookworm's regular security support ended mid-2026 (sources differ: 2026-06-10 or 2026-07-11) | [debian.club EOL table](https://www.debian.club/en/eol) (2026-07-03) |
-# | A default non-root UID | — | `docker init`'s Python template creates a user with UID 10001 | `docker init` output ([copy](https://huggingface.co/spaces/dilipdmn91/saliency-cpu)) |
+# | Creating the user | `adduser` and `useradd` in every Debian image | trixie-based images (the bare `-slim` since August 2025) have `useradd`/`groupadd` but no `adduser`: it stopped being installed by default, and builds that call it fail with `adduser: not found`. Docker's own Python guide, whose Dockerfile is what `docker init` writes, still runs `adduser … --uid 10001 appuser` on `python:3.12-slim` (its Hardened Images variant installs `adduser` first); measured below on this course's base | [greenbone/gvm-tools#1243](https://github.com/greenbone/gvm-tools/pull/1243) (2025-08-18); [cardano-community/guild-operators#1888](https://github.com/cardano-community/guild-operators/issues/1888) (`debian:stable-slim`, 2025-10); [docs.docker.com: Containerize a Python application](https://docs.docker.com/guides/python/containerize/) |
+# | Which UID | the next free one (`useradd appuser`), usually 1000, a likely host user | a fixed, numeric UID above the host's range (`docker init` uses 10001), and numeric in `USER` too, so that Kubernetes' `runAsNonRoot` can verify it | [Dockerfile best practices: USER](https://docs.docker.com/build/building/best-practices/#user); [kuard#43](https://github.com/kubernetes-up-and-running/kuard/issues/43) |
+# | Secrets in `ENV`/`ARG`, checked by Docker itself | — | BuildKit's build checks include `SecretsUsedInArgOrEnv` (moby/buildkit#5105, July 2024): `docker build` warns when an `ENV`/`ARG` name looks secret | [docs.docker.com: SecretsUsedInArgOrEnv](https://docs.docker.com/reference/build-checks/secrets-used-in-arg-or-env/); [moby/buildkit#5105](https://github.com/moby/buildkit/pull/5105) |
+# | Image scanners | a separate tool, if any | scanners such as Docker Scout and Trivy read an image's layers and report known vulnerabilities in its OS packages: the packages `apt-get upgrade` updates | [docs.docker.com/scout](https://docs.docker.com/scout/); [aquasecurity/trivy](https://github.com/aquasecurity/trivy) |
 #
 # ## What the grader checks in stage 2
 #
@@ -111,6 +128,56 @@ print(app.exec("id")[1].strip())
 # Make it numeric in `USER` too: Kubernetes' `runAsNonRoot` refuses a user *name* it cannot check,
 # with "container has runAsNonRoot and image has non-numeric user (nobody), cannot verify user is
 # non-root" ([kubernetes-up-and-running/kuard#43](https://github.com/kubernetes-up-and-running/kuard/issues/43)).
+#
+# ### From solution 1 to solution 2: what breaks on the way
+#
+# First, which tools this course's base image has for making a user. Below, `python:3.13-slim`
+# is whatever this machine has under that name (the line after the cell says whether it is the
+# official image or the course's offline stand-in, which is built from Debian trixie's own
+# packages: a faithful test of what Debian installs, not the official image itself):
+
+# %%
+print("python:3.13-slim here is", before.base_origin)
+code, found = course.docker_run(lab, "python:3.13-slim", ["sh", "-c", 'for tool in useradd groupadd adduser addgroup; do command -v "$tool" || echo "$tool: not found"; done'])
+print("  " + found.strip().replace("\n", "\n  "))
+code, log = course.docker_run(lab, "python:3.13-slim", ["sh", "-c", 'adduser --disabled-password --gecos "" --home /nonexistent --shell /sbin/nologin --no-create-home --uid 10001 appuser'])
+print(f"  → exit code {code}: {log.strip()}")
+
+# %% [markdown]
+# The second command is the user-creating line of Docker's Python guide (the `docker init`
+# template): on a trixie-based slim image it fails with exit code 127, "command not found", and
+# with it the build. `useradd` is there.
+#
+# Now the two mistakes a room makes most on the way from solution 1 to solution 2, built for real.
+# **Only adding `USER`** at the end of solution 1 (a numeric UID, so no user needs to exist):
+
+# %%
+only_user = lab.build("solutions/stage1", append="USER 10001", name="+ USER 10001")
+only_user_app = lab.run(only_user)
+answer = only_user_app.wait_for_http(limit=10)
+print("GET /healthz:", *only_user_app.get("/healthz"))
+print("the app's log:", only_user_app.logs()[-1])
+
+# %% [markdown]
+# The container runs, gunicorn serves, and `/healthz` answers **503**: the app cannot create its
+# database. It writes it under `DATA_DIR` (default `data`, relative to the working directory,
+# `/app`), and `/app` belongs to root, who copied it there. The grader's `serves-on-run` says the
+# same in its hint when it sees that log line. **Moving `USER` up**, before the install, fails
+# earlier, at build time:
+
+# %%
+early_user = (course.ROOT / "solutions/stage1/Dockerfile").read_text().replace(
+    "RUN pip install .", "USER 10001\nRUN pip install .")
+try:
+    lab.build(dockerfile=early_user, name="USER before pip install")
+except course.DemoError as failure:
+    print("\n".join(line for line in str(failure).splitlines() if "Permission denied" in line or "ERROR" in line))
+
+# %% [markdown]
+# As UID 10001, `pip install .` cannot even write the package's build metadata into `/app`, let
+# alone install into the image's `site-packages`: a permission error, and no image. So the user
+# switch has to come after the steps that need root, and the app still needs *one* place it may
+# write. Which place, and who owns the rest, is the next section.
 #
 # ## Read-only code <a id="read-only-code"></a>
 #
@@ -163,8 +230,20 @@ for built in (deleted, as_build_arg):
 # %% [markdown]
 # `RUN rm .env` adds a layer that *hides* the file; the layer made by `COPY . .` still holds it,
 # and `docker save` hands out every layer. A build argument used by a `RUN` is written into that
-# step's history entry, in clear (`docker history --no-trunc` shows it). The same goes for `ENV`:
-# its value is stored in the image's config. What works instead:
+# step's history entry, in clear. The same goes for `ENV`: its value is stored in the image's
+# config. You need no course helper to see any of this; the plain CLI, on the two images above:
+
+# %%
+history = course.run_command(["docker", "history", "--no-trunc", "--format", "{{.CreatedBy}}", as_build_arg.image.tags[0]], show=False)
+print(history.line, *(f"  {line}" for line in history.output[:2]), "  … (the newest two entries; the rest are older steps)", sep="\n")
+course.run_command(["docker", "image", "inspect", "--format", "User={{json .Config.User}} Env={{json .Config.Env}}", deleted.image.tags[0]])
+course.run_command(["bash", "-c", f"docker save {deleted.image.tags[0]} | tar -t | head -n 12"], tail=12)
+
+# %% [markdown]
+# `docker history --no-trunc` prints the build argument's value in the `RUN` line;
+# `docker image inspect` shows the config (an empty `User` is root); `docker save` writes the image
+# as a tar of layer blobs and a config, which `tar -x` unpacks and anyone can read layer by layer.
+# What works instead:
 #
 # - keep secrets out of the build context: a `.dockerignore` file lists what the builder must not
 #   even see ([build context: .dockerignore](https://docs.docker.com/build/concepts/context/#dockerignore-files));
@@ -214,9 +293,10 @@ print("its log says:", *locked.logs()[-1:])
 #
 # ## Before and after, measured
 #
-# The course's stage-2 solution (its Dockerfile stays hidden until you have written yours),
-# measured the same way: where the sentinel ends up, who PID 1 is, whether the code is writable,
-# whether the hardened container serves.
+# The course's stage-2 solution (its Dockerfile stays hidden until you have written yours: the
+# picture labels its layers by number only, and the Lab's build line above names no
+# instruction), measured the same way: where the sentinel ends up, who PID 1 is, whether the code
+# is writable, whether the hardened container serves.
 
 # %%
 after = lab.build("solutions/stage2", name="stage 2 solution")
@@ -227,14 +307,14 @@ for b in images:
     running = lab.run(b)
     running.wait_for_http()
     uids[b.name] = running.pid1()["uid"][0]
-fig = course.plot_secrets(scans, uids)
+fig = course.plot_secrets(scans, uids, unlabelled=("stage 2 solution",))
 
 # %% [markdown]
 # Each row is one image, each cell one layer its Dockerfile added on top of the base, in build
 # order, with its size. Red: the sentinel (and the credential file `.env`) is in that layer's
 # files; orange: in that layer's history entry. The `RUN rm .env` layer is 0 B: it hides the file,
-# the red `COPY . .` layer before it still holds it. The stage-2 solution's layers are clean,
-# and its PID 1 runs as UID 10001.
+# the red `COPY . .` layer before it still holds it. The stage-2 solution's layers (numbered, not
+# named) are clean, and its PID 1 runs as UID 10001.
 
 # %%
 after_app = lab.run(after)
@@ -268,6 +348,10 @@ print(after.apt_upgrade_summary())
 #    `curl -s localhost:8000/healthz` from a second terminal.
 # 5. Run the check cell; repeat.
 #
+# The course's own files are in `solutions/stage2/` (`Dockerfile`, `.dockerignore`), open in the
+# file browser like everything else: they are there for **after** your attempt, to compare, and
+# the hints below get you further first.
+#
 # ## Check your work <a id="check"></a>
 #
 # This cell grades `exercises/` with the graders of stages 1 and 2, as
@@ -283,7 +367,10 @@ assert report.exit_code == 0, "Not every required practice of stages 1-2 passes 
 # %% [markdown]
 # ## Hints <a id="hints"></a>
 #
-# One per practice of this stage, from the catalogue. Open only the one you need.
+# One per practice of this stage, from the catalogue, in two levels: open a practice for why it
+# matters and a nudge; open "Still stuck?" inside it for the idea behind it and where to read
+# about it. Neither is the answer. (In a terminal or a plain-text front end:
+# `course.more_hint("non-root-user")` shows the second level of one practice.)
 
 # %%
 course.hints(2)

@@ -26,6 +26,7 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 RUN_ID = os.environ.setdefault(engine.RUN_ENV, f"pytest-{uuid.uuid4().hex[:12]}")
 # The solutions' measured metrics (graders/metrics_history.py) go to a file of this run's, never
 # to the developer's cache.
+os.environ.setdefault("DOCKERCOURSE_VERDICT_CACHE", str(Path(os.environ.get("TMPDIR", "/tmp")) / f"{RUN_ID}-verdicts"))
 os.environ.setdefault("DOCKERCOURSE_METRICS_FILE", str(Path(os.environ.get("TMPDIR", "/tmp")) / f"{RUN_ID}-metrics.json"))
 
 

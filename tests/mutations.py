@@ -127,12 +127,13 @@ def dockerfile_text(name: str) -> str:
 
 
 def texts(name: str) -> dict[str, str]:
-    """Every text file of the fixture as graded: the generated ones and the fixture's own."""
+    """Every text file of the fixture as graded: the generated ones and the fixture's own (which
+    wins over a generated one of the same name, as in fixture_path)."""
     found = dict(generated(name))
     folder = FIXTURES / name
     for path in sorted(folder.rglob("*")):
         rel = path.relative_to(folder).as_posix()
-        if path.is_file() and rel != SPEC and rel not in found:
+        if path.is_file() and rel != SPEC:
             found[rel] = path.read_text(encoding="utf-8", errors="replace")
     return found
 

@@ -49,12 +49,12 @@ def test_no_engine_is_an_environment_error(tmp_path):
     assert "no Docker engine answers" in result.stderr
 
 
-def test_stage_without_graders_is_a_usage_error(tmp_path):
-    """Asking for a stage whose graders do not exist yet says so instead of pretending."""
+def test_a_stage_the_course_does_not_have_is_a_usage_error(tmp_path):
+    """Asking for a stage outside the catalogue's is refused before anything is built."""
     (tmp_path / "Dockerfile").write_text("FROM python:3.13-slim\n")
-    result = cli("check", "--stage", "7", str(tmp_path))
+    result = cli("check", "--stage", "8", str(tmp_path))
     assert result.returncode == 2
-    assert "stage 7 has no graders yet" in result.stderr
+    assert "invalid choice: 8" in result.stderr
 
 
 def test_syntax_error_fails_image_builds_at_its_line(graded):

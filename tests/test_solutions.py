@@ -87,6 +87,18 @@ def test_stage1_solution_fails_exactly_what_stage2_teaches_it(graded):
 # Required practices of stage N the previous solution already passes, and why (a stage that
 # prepares the next one on purpose).
 ALREADY_PASSED: dict[int, dict[str, str]] = {
+    5: {"exec-form-entrypoint": "solution 4's CMD is already a JSON array (hadolint DL3025 keeps every solution in "
+                                "exec form), so gunicorn is PID 1",
+        "graceful-shutdown": "with gunicorn as PID 1 in exec form, docker stop takes well under a second, exit code 0",
+        "bytecode-precompiled": "solution 4 installs the app with `pip install .`, which compiles it; the server "
+                                "imports the installed package, never the /app/src copy"},
+    6: {"no-dev-dependencies": "solution 3's test stage already keeps pytest out of the final image (stage 3 asked for "
+                               "tests against the image without shipping the test tools)"},
+    7: {"not-alpine": "every solution is built on the Debian-based python image (stage 1's official-python-base)",
+        "no-package-cache": "every solution since stage 2 installs with `pip install --no-cache-dir`",
+        "dockerignore": "stage 2's .dockerignore already keeps .git, .venv, __pycache__, .env and tests out",
+        "no-build-tools-in-final": "the slim base has no compiler and no solution installs one",
+        "image-size-budget": "solution 6 adds about 11 MB to the base image; the budget is 60 MB"},
     4: {"oci-labels": "solution 3's build.sh already passes the OCI labels in (issue 6: 'OCI labels passed in "
                       "for stage 4'); stage 4 teaches reading them and getting the commit into the running app"},
 }

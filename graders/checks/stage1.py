@@ -269,13 +269,28 @@ def serves_on_run(g: Grading) -> Outcome:
         fix = ("The image's command is still the base image's (an interactive Python that exits at once): "
                "set a CMD that starts the app's server.")
     elif served.answer.status == 503:
-        fix = ("The server runs, but GET /healthz answers 503: the app is up and unhealthy. Its log says why; the "
-               "sample app answers 503 when it cannot create or write its database in DATA_DIR: give the runtime "
-               "user a data directory it can write.")
+        fix = _unhealthy_fix(served.logs(40))
     elif served.answer.status is not None and 300 <= served.answer.status < 400:
         fix = "GET /healthz must answer 200 itself, not redirect elsewhere."
     return failed(f"`docker run` with no arguments (command {command or 'none'}): {served.answer.problem}.",
                   expected, g.start_line, fix=fix, details=details)
+
+
+# What the sample app logs when it cannot create or open its SQLite database (src/shortlinks/app.py:
+# "cannot create database …"; sqlite3's "unable to open database file"; a read-only file system).
+DATABASE_TROUBLE = re.compile(r"cannot create database|unable to open database|database \S+ unavailable|"
+                              r"attempt to write a readonly database|Permission denied: '[^']*data", re.IGNORECASE)
+
+
+def _unhealthy_fix(log: list[str]) -> str:
+    """The nudge for a server that runs but answers /healthz with 503: when its log says the database
+    could not be created or opened, point at the data directory (not at how to make one)."""
+    said = next((line for line in log if DATABASE_TROUBLE.search(line)), None)
+    if said:
+        return (f"The app runs but cannot create or open its database (its log: `{said.strip()[:160]}`). The user "
+                "the container runs as needs a directory it can write, and the app needs to be told where it "
+                "is (DATA_DIR, the app's README). Only that directory: the code should stay unwritable.")
+    return ("The server runs, but GET /healthz answers 503: the app is up and unhealthy. Its log (below) says why.")
 
 
 def _listening(listeners) -> str:

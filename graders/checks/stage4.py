@@ -11,6 +11,7 @@ import uuid
 from datetime import datetime
 
 from .. import catalogue, inside, probes
+from ..history_layers import INSTALL_STEP, install_layer, same_layer  # noqa: F401 (INSTALL_STEP: stage 5 imports it from here)
 from ..dockerfile import key_values
 from ..grading import Grading, NotChecked
 from .base import Outcome, check, failed, passed
@@ -145,7 +146,6 @@ def logs_to_stdout(g: Grading) -> Outcome:
 
 OCI = "org.opencontainers.image."
 REQUIRED_LABELS = ("revision", "source", "version", "created")
-INSTALL_STEP = re.compile(r"\b(pip3?|python3? -m pip|uv pip|uv)\s+(install|sync)\b|\b(poetry|pipenv|pdm)\s+install\b")
 
 
 def _main_run(g: Grading, name: str = "main"):
@@ -233,25 +233,18 @@ def version_visible(g: Grading) -> Outcome:
                       "app reads (GIT_COMMIT, see exercises/README.md).")
 
 
-def _install_layer(config: dict) -> tuple[int, str] | None:
-    """The dependency install step's layer: (its index among the image's layers, its command)."""
-    layered = [h.get("created_by") or "" for h in config.get("history") or [] if not h.get("empty_layer")]
-    found = [(i, step) for i, step in enumerate(layered) if INSTALL_STEP.search(step)]
-    return found[-1] if found else None
-
-
 @check("volatile-metadata-last", needs_image=False)
 def volatile_metadata_last(g: Grading) -> Outcome:
     first, first_tag = _main_run(g, "main")
     second, second_tag = _main_run(g, "main-next")
     registry, name = g.scripts.registry, g.scripts.image
     configs = [registry.config(name, first_tag), registry.config(name, second_tag)]
-    install = _install_layer(configs[0])
+    install = install_layer(configs[0])
     if install is None:
         raise NotChecked("Not checked: no layer of the image was made by a dependency install (pip, uv, poetry...).")
     index, step = install
     layers = [(c.get("rootfs") or {}).get("diff_ids") or [] for c in configs]
-    same = index < min(map(len, layers)) and layers[0][index] == layers[1][index]
+    same = same_layer(layers[0], layers[1], index)
     short_step = " ".join(step.replace(" # buildkit", "").split())[:90]
     seconds = f"build.sh took {first.seconds:.1f} s, then {second.seconds:.1f} s"
     if same:

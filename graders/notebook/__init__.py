@@ -37,6 +37,7 @@ from ..workspace import REPO_ROOT as ROOT
 from ..workspace import SENTINEL
 from .built import short_step
 from .catalogue_cells import hints, practices, required_points
+from .catalogue_cells import more_hint
 from .check_cell import WORKSPACE_ENV, check
 from .commands import command_line, docker_run, docker_run_line
 from .commands import run as run_command
@@ -44,6 +45,7 @@ from .commands import run_script
 from .display import mb
 from .dockerfile_cells import hadolint, show_dockerfile
 from .lab import SESSION_ENV, Lab
+from .lab import DemoError
 from .layer_reuse import new_bytes, pushed_image, shared_layers
 from .log_watch import watch as watch_logs
 from .machine_checks import setup_checks, show_checks
@@ -64,4 +66,6 @@ __all__ = [
     "FLUSH_SECONDS", "SEGFAULT", "DemoRegistry", "ScriptDemo", "command_line", "docker_run", "docker_run_line",
     "lint_workflow", "new_bytes", "plot_layer_reuse", "plot_log_arrivals", "plot_tag_history", "pushed_image",
     "run_command", "run_script", "shared_layers", "watch_logs",
+    # notebooks 00-02: the second hint level, a demo build that is meant to fail
+    "DemoError", "more_hint",
 ]

@@ -26,6 +26,7 @@ from ..dockerfile import DockerfileError, parse
 from ..grading import DEFAULT_APP_PORT
 from ..workspace import REPO_ROOT, SENTINEL, build_context, has_app  # SENTINEL: exercises/.env's fake secret
 from .built import Built, short_step
+from .cli_lines import build_line, run_line
 from .display import show, with_progress
 from .running import Running
 
@@ -85,13 +86,15 @@ class Lab:
 
     # building -----------------------------------------------------------------------------------
     def build(self, source: str | Path | None = None, *, dockerfile: str | None = None, append: str | None = None,
-              name: str | None = None, build_args: dict[str, str] | None = None) -> Built:
+              name: str | None = None, build_args: dict[str, str] | None = None,
+              show_command: bool = True) -> Built:
         """Build with BuildKit, showing progress.
 
         - `build("solutions/stage1")`: a solution directory (packaging files only), laid over a
           temporary copy of the sample app, as the grader does;
         - `build(dockerfile=TEXT)`: that Dockerfile over a temporary copy of the sample app;
         - `append=` adds instructions to the end of the source's Dockerfile (in the copy).
+        Prints the `docker buildx build` line it stands for first (`show_command=False`: not).
         Never touches exercises/ (the learner's workspace)."""
         self.closed = False  # built after close(): close() must run again
         name = name or (Path(source).name if source else "demo")
@@ -112,6 +115,10 @@ class Lab:
                 text = (packaging / "Dockerfile").read_text(encoding="utf-8").rstrip("\n")
                 (packaging / "Dockerfile").write_text(f"{text}\n{append.strip()}\n", encoding="utf-8")
             text = (packaging / "Dockerfile").read_text(encoding="utf-8")
+            if show_command:
+                where = (f"a temporary copy of the sample app with {source}'s files" if source is not None
+                         else "a temporary copy of the sample app with the Dockerfile above")
+                print(build_line(tag, build_args, where + (" (lines appended)" if append else "")))
             with build_context(packaging, self.offline) as context:
                 try:
                     base_reference = parse(context.dockerfile).external_base()[0]
@@ -140,20 +147,31 @@ class Lab:
         return Built(name, result, image, base_reference, base_image, text)
 
     # running ------------------------------------------------------------------------------------
-    def run(self, built: Built, command: list[str] | None = None, **options) -> Running:
+    def run(self, built: Built, command: list[str] | None = None, *, show_command: bool = True,
+            **options) -> Running:
         """`docker run` the image (detached, labelled, resource-limited), its port 8000 published on
-        127.0.0.1. `command` overrides the image's CMD, as `docker run IMAGE COMMAND...` does."""
+        127.0.0.1. `command` overrides the image's CMD, as `docker run IMAGE COMMAND...` does.
+        Prints the `docker run` line it stands for first (`show_command=False`: not)."""
+        return self._start(built, command, show_command, False, options)
+
+    def _start(self, built: Built, command: list[str] | None, show_command: bool, one_off: bool,
+               options: dict) -> Running:
         self.closed = False
         started = time.monotonic()
         settings = {"ports": {f"{DEFAULT_APP_PORT}/tcp": ("127.0.0.1", None)}, **options}
         if command is not None:
             settings["command"] = command
+        if show_command:
+            image = built.image.tags[0] if built.image.tags else built.id
+            print(run_line(image, {k: v for k, v in settings.items() if not (one_off and k == "ports")},
+                           command, one_off))
         return Running(self.session.run(built.id, **settings), started)
 
-    def run_once(self, built: Built, command: list[str], timeout: float = 60.0, **options) -> tuple[int | None, str]:
+    def run_once(self, built: Built, command: list[str], timeout: float = 60.0, *, show_command: bool = True,
+                 **options) -> tuple[int | None, str]:
         """Run a command in a fresh container of the image (`options` as for `run`); (exit code,
-        output) when it ends."""
-        running = self.run(built, command, **options)
+        output) when it ends. Prints the `docker run --rm` line it stands for first."""
+        running = self._start(built, command, show_command, True, options)
         code, _seconds = running.wait_exit(timeout)
         output = running.container.logs(stdout=True, stderr=True).decode("utf-8", "replace")
         return code, output

@@ -99,10 +99,12 @@ def _cell_label(layer: Layer) -> str:
 
 
 def plot_secrets(scans: dict[str, tuple[Built, list[layers.Hit]]], uids: dict[str, int | None] | None = None,
-                 save: str | Path | None = None):
+                 save: str | Path | None = None, unlabelled: tuple[str, ...] = ()):
     """One row per image, one cell per layer its Dockerfile added on top of the base (in build
     order): red where the sentinel secret or a credential file is in the layer's files, orange
-    where it is in the layer's history entry; and, at the end of the row, the UID of PID 1."""
+    where it is in the layer's history entry; and, at the end of the row, the UID of PID 1.
+    The rows named in `unlabelled` show each layer's number and size, not its instruction (a
+    solution's Dockerfile, before the learner's attempt)."""
     from matplotlib.patches import Patch, Rectangle
 
     plt = _pyplot()
@@ -122,7 +124,8 @@ def plot_secrets(scans: dict[str, tuple[Built, list[layers.Hit]]], uids: dict[st
             kind = ("file" if layer.created_by in in_files else "history" if layer.created_by in in_history
                     else "clean" if layer.size else "empty")
             ax.add_patch(Rectangle((j, y - 0.42), 0.94, 0.84, color=SECRET_COLOURS[kind]))
-            ax.text(j + 0.47, y, _cell_label(layer), ha="center", va="center", fontsize=6.5,
+            text = f"layer {j + 1}\n{mb(layer.size)}" if label in unlabelled else _cell_label(layer)
+            ax.text(j + 0.47, y, text, ha="center", va="center", fontsize=6.5,
                     color="white" if kind in ("file", "history") else "black", family="monospace")
         if label in uids:
             uid = uids[label]
