@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import stat
 import time
 from pathlib import Path
 
@@ -241,3 +242,26 @@ def test_the_next_grading_gives_the_same_verdicts(graded):
     report = graded(REPO_ROOT / "solutions" / "stage2", 2)
     assert report.exit_code == 0 and all(r.status == "pass" for r in report.results), [
         (r.id, r.status, r.message) for r in report.results if r.status != "pass"]
+
+
+def test_lint_cannot_be_silenced_by_the_submission(submission):
+    """An ignore pragma and a .hadolint.yaml in the context, both meant to silence DL3020 (ADD
+    for local files): copy-not-add still fails at the ADD line."""
+    silenced = ("FROM python:3.13-slim\nWORKDIR /app\n# hadolint ignore=DL3020\nADD pyproject.toml ./\nCOPY src/ ./src/\n"
+                "RUN pip install --no-cache-dir .\n" + SERVE)
+    done, report, _seconds = grade(submission(silenced, **{".hadolint.yaml": "ignored:\n  - DL3020\n"}), 1)
+    result = status(report, "copy-not-add")
+    assert result["status"] == "fail" and result["line"] == 4, result
+
+
+def test_a_device_node_in_the_context_is_left_out_and_said(submission):
+    """A character device (here /dev/null's numbers) in the context is never read or copied."""
+    if os.geteuid() != 0:
+        if IN_CI:
+            pytest.fail("CI runs as root: a device node can be made")
+        pytest.skip("making a device node needs root")
+    workspace = submission(APP + SERVE)
+    os.mknod(workspace / "null-device", 0o600 | stat.S_IFCHR, os.makedev(1, 3))
+    done, report, _seconds = grade(workspace, 1)
+    assert status(report, "image-builds")["status"] == "pass", report
+    assert any("null-device" in note for note in report["notes"]), report["notes"]
