@@ -77,6 +77,11 @@ start() {
   remove_rules
   rules -A
   mkdir -p "$EXEC_ROOT" "$DATA_ROOT" "$(dirname "$LOG")"
+  # Its network state starts fresh every time: restarted on a data root that remembers its
+  # networks, dockerd 26 deletes the host's docker0 (measured here), the MAIN engine's bridge,
+  # and every container on the default bridge of the main engine then fails to start.
+  rm -rf "$DATA_ROOT/network"
+  local had_docker0=no; ip link show docker0 >/dev/null 2>&1 && had_docker0=yes
   log "starting dockerd $NAME (socket $SOCKET, data $DATA_ROOT, log $LOG)"
   # setsid: the daemon outlives the shell (and the test session's process group) that started it.
   setsid nohup dockerd \
@@ -90,6 +95,9 @@ start() {
   if ! timeout "$WAIT_SECONDS" bash -c 'until answers; do sleep 1; done'; then
     tail -n 20 "$LOG" >&2 || true
     die "$NAME did not answer within ${WAIT_SECONDS}s (log above, full log in $LOG)"
+  fi
+  if [ "$had_docker0" = yes ] && ! ip link show docker0 >/dev/null 2>&1; then
+    die "starting $NAME removed the main engine's docker0 bridge: restart the main dockerd"
   fi
   log "answers after $((SECONDS - started))s"
   echo "DOCKER_HOST=unix://$SOCKET"
