@@ -258,13 +258,18 @@ def _uv_runtime(lock: Lock, environment: dict[str, str]) -> dict[str, Pin]:
 
 # --- a tampered copy, for hash-checked-install ----------------------------------------------------
 
-def tampered(lock: Lock, avoid: frozenset[str] = frozenset()) -> tuple[str, str, Pin] | None:
+def tampered(lock: Lock, avoid: frozenset[str] = frozenset(),
+             installed: frozenset[str] | None = None) -> tuple[str, str, Pin] | None:
     """(file, its text with every hash of one package changed, that package), or None without
     hashes: whichever of the package's files the installer picks, the hash it is told does not
     match. `file` is relative to the context (a pin may come from an included file). The package
-    is the first hashed one not in `avoid` (what the base image already has: an install skips an
-    installed requirement rather than download and check it)."""
-    candidates = [p for p in lock.pins if p.hashes and p.name not in avoid] or [p for p in lock.pins if p.hashes]
+    is the first hashed one that the install really fetches: in `installed` (the lock's runtime
+    set here, when known: not a Windows-only one, not a test extra's) and not in `avoid` (what the
+    base image already has: an install skips a satisfied requirement rather than download and
+    check it)."""
+    hashed = [p for p in lock.pins if p.hashes]
+    fetched = [p for p in hashed if installed is None or p.name in installed]
+    candidates = [p for p in fetched if p.name not in avoid] or fetched or hashed
     if not candidates:
         return None
     pin = candidates[0]

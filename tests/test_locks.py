@@ -69,6 +69,14 @@ def test_tampering_changes_every_hash_of_one_package_and_nothing_else(tmp_path):
     assert len(changed) == len(text)
 
 
+def test_tampering_picks_a_package_the_install_fetches(tmp_path):
+    """colorama is locked for Windows only: a changed hash there would never be checked here."""
+    text = 'colorama==0.4.6 ; sys_platform == "win32" --hash=sha256:' + "1" * 64 + "\nflask==3.1.3 --hash=sha256:" \
+           + "2" * 64 + "\n"
+    lock = _lock(tmp_path, text)
+    assert locks.tampered(lock, installed=frozenset(lock.runtime(LINUX_313)))[2].name == "flask"
+
+
 # --- uv.lock -------------------------------------------------------------------------------------
 
 def test_uv_lock_runtime_set_leaves_out_extras_and_other_platforms():

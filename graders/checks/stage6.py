@@ -180,8 +180,8 @@ def locked_dependencies(g: Grading) -> Outcome:
         details += [f"lock: {use.lock.name}, read by line {use.instr.line} `{use.command}`" for use in read]
         line = (_culprit(uses, set(extra)) if extra else None) or read[0].instr.line
         return failed(f"{where_} does not hold what {names} pins: {'; '.join(problems)}.",
-                      f"The distributions installed (besides the base image's and the app's) are exactly the lock's "
-                      f"runtime set, at its versions.", line, details=details + evidence)
+                      "The distributions installed (besides the base image's and the app's) are exactly the lock's "
+                      "runtime set, at its versions.", line, details=details + evidence)
     return passed(f"{where_} holds exactly the {len(wanted or capped)} distributions {names} pins for this Python "
                   f"({_shown({n: p.version or '' for n, p in (wanted or capped).items()}, 8)}), besides the base "
                   f"image's and the app's{f' ({app})' if app else ''}.", read[0].instr.line, details=evidence)
@@ -198,7 +198,11 @@ def _tampered_build(g: Grading):
     use = _hashed_use(g)
     if use is None or use.lock.unhashed:
         return None
-    change = locks.tampered(use.lock, PREINSTALLED)
+    try:
+        runtime = frozenset(use.lock.runtime(_listing(g).get("environment") or {}))
+    except NotChecked:
+        runtime = None   # no listing from the container: any hashed package of the lock
+    change = locks.tampered(use.lock, PREINSTALLED, runtime)
     if change is None:
         return None
     file, text, pin = change
@@ -213,7 +217,7 @@ def _start_tampered_build(g: Grading):
 HASH_WORDS = ("do not match the hashes", "hash mismatch", "hashes are required", "doesn't match", "hash-checking")
 
 
-@check("hash-checked-install", prepare=_start_tampered_build)
+@check("hash-checked-install", containers=("serve",), prepare=_start_tampered_build)
 def hash_checked_install(g: Grading) -> Outcome:
     use = _hashed_use(g)
     expected = ("The lock carries every file's hash and the install enforces them, so that a tampered or substituted "
