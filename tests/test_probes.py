@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from graders import engine, probes
+from graders import limits, engine, probes
 
 pytestmark = pytest.mark.docker
 BAD = Path(__file__).parent / "fixtures" / "bad-input"
@@ -62,8 +62,9 @@ def test_the_processes_are_read_from_the_engine(sleeper):
 
 
 def test_container_logs_are_capped(docker_client, base_images):
-    """Every container the grader starts keeps at most 5 MB of log (json-file, one file): one that
-    writes 20 MB to stdout cannot fill the engine's disk."""
+    """Every container the grader starts keeps at most its log limit, 5 MB by default
+    (graders/limits.py; json-file, one file): one that writes 20 MB to stdout cannot fill the
+    engine's disk."""
     session = engine.Session(docker_client)
     try:
         container = session.run("python:3.13-slim", command=[
@@ -71,7 +72,7 @@ def test_container_logs_are_capped(docker_client, base_images):
         assert container.wait(timeout=120)["StatusCode"] == 0
         container.reload()
         assert container.attrs["HostConfig"]["LogConfig"] == {
-            "Type": "json-file", "Config": {"max-file": "1", "max-size": "5m"}}
+            "Type": "json-file", "Config": {"max-file": "1", "max-size": str(int(limits.value("log_bytes")))}}
         log_path = Path(container.attrs.get("LogPath") or "")
         if log_path.is_file():  # the engine runs on this machine (CI does): measure the file itself
             assert log_path.stat().st_size <= 6 * 1024 * 1024, log_path.stat().st_size
