@@ -73,7 +73,7 @@ def _make_v2(name: str, memory: int, pids: int) -> list[Path]:
 
 
 @contextlib.contextmanager
-def build_cgroup(session_id: str, cgroup_driver: str | None) -> Iterator[tuple[str | None, str | None]]:
+def build_cgroup(cgroup_driver: str | None) -> Iterator[tuple[str | None, str | None]]:
     """(the --cgroup-parent value, None) while the grading lasts, or (None, why builds run unbounded)."""
     if cgroup_driver != "cgroupfs" or not _local_engine():
         yield None, (f"builds ran without a memory and pids limit: the engine's cgroup driver is {cgroup_driver}"

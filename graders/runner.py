@@ -62,7 +62,7 @@ def grade(path: Path, stage: int | None = None, on_step: Callable[[str], None] |
         session = Session(client)
         options = {"build_timeout": build_timeout} if build_timeout else {}
         g = Grading(context, session, on_step, **options)
-        with build_cgroup(session.id, _cgroup_driver(client)) as (parent, unbounded):
+        with build_cgroup(_cgroup_driver(client)) as (parent, unbounded):
             g.cgroup_parent = parent
             if unbounded:
                 notes.append(unbounded)

@@ -83,7 +83,7 @@ def status(report: dict, practice: str) -> dict:
 
 def _bounded_builds() -> None:
     client = engine.connect()
-    with build_cgroup.build_cgroup("probe", client.info().get("CgroupDriver")) as (parent, why):
+    with build_cgroup.build_cgroup(client.info().get("CgroupDriver")) as (parent, why):
         if parent is None:
             if IN_CI:
                 pytest.fail(f"CI runs as root on a cgroupfs engine, so builds must be bounded: {why}")
