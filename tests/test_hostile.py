@@ -63,6 +63,10 @@ def grade(workspace: Path, stage: int, home: Path | None = None, **env: str) -> 
     """(the CompletedProcess, the JSON report or None, seconds); asserts the tree is unchanged and
     nothing of the grading is left on the engine."""
     before, home_before = _tree_digest(workspace), _own(home) if home else None
+    client = engine.connect()
+    # This run's session fixtures keep labelled resources for the whole session (conftest's
+    # python-lookalike base): what this grading leaves is what is new after it.
+    labelled_before = _labelled(client)
     report = workspace.parent / "report.json"
     started = time.monotonic()
     done = cli("check", "--stage", str(stage), "--json", str(report), str(workspace),
@@ -71,10 +75,13 @@ def grade(workspace: Path, stage: int, home: Path | None = None, **env: str) -> 
     assert _tree_digest(workspace) == before, "the submission's files changed"
     if home:
         assert _own(home) == home_before, "the decoy home changed"
-    client = engine.connect()
-    left = engine.leftovers(client, run=os.environ[engine.RUN_ENV])
-    assert not any(left.values()), left
+    left = {kind: sorted(names - labelled_before.get(kind, set())) for kind, names in _labelled(client).items()}
+    assert not any(left.values()), f"the grading left these on the engine: {left}"
     return done, (json.loads(report.read_text()) if report.exists() else None), seconds
+
+
+def _labelled(client) -> dict[str, set[str]]:
+    return {kind: set(names) for kind, names in engine.leftovers(client, run=os.environ[engine.RUN_ENV]).items()}
 
 
 def status(report: dict, practice: str) -> dict:
